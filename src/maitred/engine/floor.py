@@ -186,12 +186,11 @@ class Floor:
                 frontier: list[frozenset[str]] = [frozenset([root])]
                 for _ in range(limit - 1):
                     grown: set[frozenset[str]] = set()
-                    for group in frontier:
-                        for member in group:
+                    for partial in frontier:
+                        for member in partial:
                             for nb in self._neighbours[member]:
-                                if nb > root and nb not in group and self.tables[nb].active \
-                                        and self.tables[nb].zone == zone:
-                                    grown.add(group | {nb})
+                                if nb > root and nb not in partial and self._joinable(nb, zone):
+                                    grown.add(partial | {nb})
                     groups.update(tuple(sorted(g)) for g in grown)
                     frontier = list(grown)
         else:
@@ -209,6 +208,10 @@ class Floor:
             if capacity >= smallest:
                 combos.append(Combination("+".join(group), group, smallest, capacity, True))
         return combos
+
+    def _joinable(self, table_id: str, zone: str) -> bool:
+        table = self.tables[table_id]
+        return table.active and table.zone == zone
 
     def _joined(self, combo: Combination) -> Option:
         members = [self.tables[t] for t in combo.tables]

@@ -1,0 +1,73 @@
+"""Health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.conftest import Person
+
+
+def test_healthz_says_the_api_and_its_database_answer(client: httpx.Client) -> None:
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "database": "ok"}
+
+
+def test_metrics_count_requests_by_route_template_and_status(
+    owner: Person, bistro: int,
+) -> None:
+    owner.get(f"/api/restaurants/{bistro}")
+    owner.get("/api/restaurants/424242")
+    text = owner.client.get("/metrics").text
+    assert ('maitred_http_requests_total{method="GET",route="/api/restaurants/{restaurant_id}",'
+            'status="200"} 1.0') in text
+    assert 'route="/api/restaurants/{restaurant_id}",status="404"} 1.0' in text
+    assert "maitred_http_request_duration_seconds_bucket" in text
+
+
+def test_openapi_documents_every_route_with_its_models(client: httpx.Client) -> None:
+    doc = client.get("/openapi.json").json()
+    paths = doc["paths"]
+    expected = {
+        "/healthz": {"get"}, "/metrics": {"get"},
+        "/api/me": {"get"}, "/api/me/tokens": {"get", "post"},
+        "/api/me/tokens/{token_id}": {"delete"},
+        "/api/restaurants": {"get", "post"},
+        "/api/restaurants/{restaurant_id}": {"get", "patch", "delete"},
+        "/api/restaurants/{restaurant_id}/members": {"get", "put"},
+        "/api/restaurants/{restaurant_id}/members/{staff_id}": {"delete"},
+        "/api/restaurants/{restaurant_id}/policy": {"get", "put"},
+        "/api/restaurants/{restaurant_id}/zones": {"get", "post"},
+        "/api/restaurants/{restaurant_id}/zones/{zone_id}": {"get", "patch", "delete"},
+        "/api/restaurants/{restaurant_id}/tables": {"get", "post"},
+        "/api/restaurants/{restaurant_id}/tables/{table_id}": {"get", "patch", "delete"},
+        "/api/restaurants/{restaurant_id}/adjacency": {"get", "post"},
+        "/api/restaurants/{restaurant_id}/adjacency/{table_a}/{table_b}": {"delete"},
+        "/api/restaurants/{restaurant_id}/combinations": {"get", "post"},
+        "/api/restaurants/{restaurant_id}/combinations/{combination_id}":
+            {"get", "patch", "delete"},
+        "/api/restaurants/{restaurant_id}/bookings": {"get", "post"},
+        "/api/restaurants/{restaurant_id}/bookings/{booking_id}": {"get", "patch"},
+        "/api/restaurants/{restaurant_id}/bookings/{booking_id}/cancel": {"post"},
+    }
+    assert {p: set(ops) for p, ops in paths.items()} == expected
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            assert operation.get("summary"), where
+            success = [c for c in operation["responses"] if c.startswith("2")]
+            assert success, where
+            if method in ("post", "put", "patch", "delete") and path.startswith("/api"):
+                headers = [p["name"] for p in operation.get("parameters", [])
+                           if p["in"] == "header"]
+                assert headers == ["Idempotency-Key"], where
+            if method in ("post", "put", "patch") and path != "/api/me/tokens/{token_id}":
+                if "cancel" not in path:
+                    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+                    assert "$ref" in schema, where
+            if success[0] != "204" and path not in ("/metrics",):
+                content = operation["responses"][success[0]]["content"]["application/json"]
+                assert content["schema"], where
+    models = doc["components"]["schemas"]
+    assert "partySize" in models["BookingIn"]["properties"]
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

