@@ -8,6 +8,7 @@ Defaults are the dullest valid values, so a test names only what it is about:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 from hypothesis import strategies as st
 
@@ -85,7 +86,7 @@ TAGS = ("window", "quiet", "booth")
 def policies(draw: st.DrawFn) -> Policy:
     return Policy(
         buffer_minutes=draw(st.sampled_from([0, 15])),
-        merges_enabled=draw(st.booleans()),
+        merges_enabled=draw(st.sampled_from([True, True, True, False])),
         derive_combinations=draw(st.booleans()),
         require_adjacency=draw(st.booleans()),
         max_tables_per_combination=draw(st.integers(2, 3)),
@@ -102,13 +103,16 @@ def floors(draw: st.DrawFn, policy: Policy | None = None) -> Floor:
     for i in range(count):
         seats = draw(st.integers(1, 8))
         tables.append(Table(
-            f"T{i + 1}", draw(st.sampled_from(ZONES)), draw(st.integers(1, seats)), seats,
+            f"T{i + 1}", draw(st.sampled_from(["main", "main", "patio"])),
+            draw(st.integers(1, seats)), seats,
             frozenset(draw(st.sets(st.sampled_from(TAGS), max_size=2))),
             draw(st.sampled_from([True, True, True, False])),
         ))
     ids = [t.id for t in tables]
     pairs = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
-    adjacency = draw(st.lists(st.sampled_from(pairs), max_size=len(pairs), unique=True))
+    # Mostly a line of neighbours (so joins exist), plus random extra edges.
+    line = [(a, b) for a, b in pairwise(ids) if draw(st.integers(0, 3))]
+    adjacency = line + draw(st.lists(st.sampled_from(pairs), max_size=len(pairs), unique=True))
     combos = []
     for j, members in enumerate(draw(st.lists(
             st.lists(st.sampled_from(ids), min_size=2, max_size=3, unique=True), max_size=3))):
@@ -123,7 +127,7 @@ def floors(draw: st.DrawFn, policy: Policy | None = None) -> Floor:
 def timelines(draw: st.DrawFn, on: Floor) -> Timeline:
     """Busy entries of every kind on the floor's tables, overlapping ones included."""
     entries = []
-    for n in range(draw(st.integers(0, 10))):
+    for n in range(draw(st.integers(0, 6))):
         start = draw(st.integers(at("17:00"), at("22:00")))
         kind = draw(st.sampled_from(list(Kind)))
         entries.append(Busy(
@@ -137,11 +141,18 @@ def timelines(draw: st.DrawFn, on: Floor) -> Timeline:
 
 @st.composite
 def bookings(draw: st.DrawFn, on: Floor) -> Booking:
+    """A party for the floor: usually one it could seat, sometimes pinned to tables."""
     ids = sorted(on.tables)
-    locked = draw(st.one_of(st.none(), st.lists(st.sampled_from(ids), min_size=1,
-                                                max_size=3, unique=True)))
+    fitting = [o.tables for o in on.options]
+    pins = [st.none(), st.none(), st.lists(st.sampled_from(ids), min_size=1, max_size=3,
+                                           unique=True)]
+    if fitting:
+        pins.append(st.sampled_from(fitting).map(list))
+    locked = draw(st.one_of(*pins))
+    capacity = max(on.max_capacity, 1)
+    party = draw(st.one_of(st.integers(1, capacity), st.integers(1, 12)))
     return booking(
-        "B1", draw(st.integers(1, 12)), draw(st.integers(at("16:30"), at("22:30"))),
+        "B1", party, draw(st.integers(at("16:30"), at("22:30"))),
         draw(st.sampled_from([60, 90, 120])),
         zone=draw(st.sampled_from([None, *ZONES])),
         tags=draw(st.sets(st.sampled_from(TAGS), max_size=2)), locked=locked,

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,26 +43,30 @@ _copies = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_url() -> Iterator[str]:
     external = os.environ.get("MAITRED_TEST_DATABASE_URL")
     if external:
         yield external
         return
+    # Not under pytest's tmp_path: pytest deletes all but its three latest run folders, so
+    # a concurrent test run would pull the data folder from under a running server.
+    folder = Path(tempfile.mkdtemp(prefix="maitred-test-pg-"))
     started = time.perf_counter()
-    server = EmbeddedServer(Path(tmp_path_factory.mktemp("pg")), throwaway=True)
+    server = EmbeddedServer(folder, throwaway=True)
     server.start()
     os.environ["MAITRED_TEST_SERVER_START_S"] = f"{time.perf_counter() - started:.3f}"
     try:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def admin(url: str, *statements: str) -> None:
     """Run statements outside a transaction (CREATE/DROP DATABASE need that)."""
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +110,13 @@ def db(database_url: str) -> Iterator[Database]:
 def small_floor(db: Database) -> SmallFloor:
     """A fresh :class:`tests.integration.support.SmallFloor` in this test's database."""
     return build_small_floor(db)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line saying what the shared database set-up cost this run."""
+    start = os.environ.get("MAITRED_TEST_SERVER_START_S")
+    template = os.environ.get("MAITRED_TEST_TEMPLATE_S")
+    if start or template:
+        terminalreporter.write_line(
+            f"database set-up: embedded server start {start or '-'} s, "
+            f"migrated template {template or '-'} s")

@@ -9,6 +9,7 @@ else goes through HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from maitred import bootstrap
 from maitred.api import create_app
@@ -69,20 +71,20 @@ def services(database_url: str) -> Iterator[bootstrap.Services]:
         built.close()
 
 
-@pytest.fixture
-def client(services: bootstrap.Services) -> Iterator[httpx.Client]:
-    """An HTTP client on the app, served for the test by a real uvicorn."""
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[httpx.Client]:
+    """An HTTP client on ``app``, served meanwhile by a real uvicorn on a loopback port."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    config = uvicorn.Config(create_app(services.settings, services), log_level="warning",
-                            access_log=False, lifespan="on")
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start in time"
         time.sleep(0.01)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
@@ -94,11 +96,20 @@ def client(services: bootstrap.Services) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
+def client(services: bootstrap.Services) -> Iterator[httpx.Client]:
+    """An HTTP client on the app over this test's services."""
+    with serving(create_app(services.settings, services)) as http:
+        yield http
+
+
+@pytest.fixture
 def person(client: httpx.Client, services: bootstrap.Services) -> Any:
     """``person("ann@bistro.test")``: a new staff member with a token."""
     def make(email: str, name: str = "") -> Person:
-        user = staff.create_staff(services.db, email, name or email.split("@")[0])
-        return Person(client, user.id, staff.issue_token(services.db, user.id).token)
+        with services.db.uow() as tx:
+            user = staff.create_staff(tx, email, name or email.split("@")[0])
+            token = staff.issue_token(tx, user.id).token
+        return Person(client, user.id, token)
 
     return make
 

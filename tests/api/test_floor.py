@@ -19,7 +19,7 @@ def _floor(owner: Person, bistro: int) -> dict[str, Any]:
 def test_a_table_is_created_read_changed_and_removed(owner: Person, bistro: int) -> None:
     floor = _floor(owner, bistro)
     base, t1 = floor["base"], floor["tables"][0]
-    assert t1["label"] == "T1" and t1["zoneId"] == floor["zone"]["id"]
+    assert (t1["label"], t1["zoneId"]) == ("T1", floor["zone"]["id"])
     assert owner.get(f"{base}/tables/{t1['id']}").json() == t1
     changed = owner.patch(f"{base}/tables/{t1['id']}", {"maxParty": 4, "expectedVersion": 1})
     assert changed.status_code == 200

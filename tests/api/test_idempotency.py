@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from tests.api.conftest import Person
@@ -78,3 +79,24 @@ def test_a_retried_delete_is_still_a_success(owner: Person, bistro: int) -> None
     again = owner.delete(f"{path}/{zone_id}", key="del")
     assert (first.status_code, again.status_code) == (204, 204)
     assert owner.delete(f"{path}/{zone_id}").status_code == 404
+
+
+def test_twin_requests_sent_at_once_create_one_zone_and_get_one_answer(
+    owner: Person, bistro: int,
+) -> None:
+    path = f"/api/restaurants/{bistro}/zones"
+    start = threading.Barrier(2)
+    answers: list[Any] = []
+
+    def send() -> None:
+        start.wait()
+        answers.append(owner.post(path, {"code": "twin"}, key="twin-key"))
+
+    twins = [threading.Thread(target=send) for _ in range(2)]
+    for twin in twins:
+        twin.start()
+    for twin in twins:
+        twin.join()
+    assert sorted(a.status_code for a in answers) == [201, 201]
+    assert answers[0].json() == answers[1].json()
+    assert len(owner.get(path).json()) == 1

@@ -128,3 +128,88 @@ def test_unassigning_frees_the_table_for_another_party(
         assert tx.allocations.unassign(r, first) == [table]
         tx.allocations.assign(r, second, [table], SEVEN_PM, end)
         assert [a.booking_id for a in tx.allocations.in_window(r, SEVEN_PM, end)] == [second]
+
+
+def test_a_touched_hold_lives_on_and_a_released_one_frees_its_tables(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    table = small_floor.table_ids["T3"]
+    booking = book(db, small_floor, party=4, start=SEVEN_PM)
+    other = book(db, small_floor, party=4, start=SEVEN_PM)
+    end = SEVEN_PM + timedelta(minutes=90)
+    with db.uow() as tx:
+        hold = tx.allocations.hold(r, booking, [table], SEVEN_PM, end, ttl_seconds=30)
+    with db.uow() as tx:
+        later = tx.allocations.touch_hold(r, hold.id, ttl_seconds=600)
+    assert later > hold.expires_at
+    with db.uow() as tx:
+        tx.allocations.release_hold(r, hold.id)
+    with db.uow() as tx:
+        assert tx.allocations.get_hold(r, hold.id).status == "released"
+        tx.allocations.hold(r, other, [table], SEVEN_PM, end, ttl_seconds=30)
+    with pytest.raises(IllegalTransition), db.uow() as tx:
+        tx.allocations.touch_hold(r, hold.id)
+
+
+def test_the_sweeper_finds_and_expires_every_stale_hold(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    booking = book(db, small_floor, party=2, start=SEVEN_PM)
+    with db.uow() as tx:
+        hold = tx.allocations.hold(r, booking, [small_floor.table_ids["T1"]], SEVEN_PM,
+                                   SEVEN_PM + timedelta(minutes=90), ttl_seconds=30)
+        assert tx.allocations.stale_hold_restaurants() == []
+    with db.uow() as tx:
+        tx.conn.execute("UPDATE table_holds SET expires_at = now() - interval '1 second'")
+    with db.uow() as tx:
+        assert tx.allocations.stale_hold_restaurants() == [r]
+        assert tx.allocations.expire_stale_holds(r) == [hold.id]
+        assert tx.allocations.for_booking(r, booking) == []
+
+
+def race_for_holds(
+    db: Database, restaurant_id: int, claims: list[tuple[int, list[int]]],
+    start: datetime, end: datetime,
+) -> list[str]:
+    """Each claim in its own thread and transaction, all at once; each one's outcome."""
+    barrier = threading.Barrier(len(claims))
+    outcomes: list[str] = []
+
+    def claim(booking_id: int, tables: list[int]) -> None:
+        try:
+            with db.uow() as tx:
+                barrier.wait(timeout=10)
+                tx.allocations.hold(restaurant_id, booking_id, tables, start, end,
+                                    ttl_seconds=60)
+            outcomes.append("held")
+        except MaitredError as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=claim, args=c) for c in claims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    return sorted(outcomes)
+
+
+def test_claims_on_the_same_tables_in_opposite_orders_never_deadlock(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    pair = [small_floor.table_ids["T1"], small_floor.table_ids["T2"]]
+    end = SEVEN_PM + timedelta(minutes=90)
+    for _ in range(5):
+        first = book(db, small_floor, party=4, start=SEVEN_PM)
+        second = book(db, small_floor, party=4, start=SEVEN_PM)
+        outcomes = race_for_holds(db, r, [(first, pair), (second, pair[::-1])], SEVEN_PM, end)
+        # A deadlock would surface as Conflict ("try again"); only a clean refusal is fair.
+        assert outcomes == ["TableUnavailable", "held"]
+        with db.uow() as tx:  # give the tables back for the next round
+            for booking_id in (first, second):
+                holds = {a.hold_id for a in tx.allocations.for_booking(r, booking_id)}
+                for hold_id in holds - {None}:
+                    assert hold_id is not None
+                    tx.allocations.release_hold(r, hold_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from tests.integration.support import SmallFloor
 
 from maitred.config import Settings
 from maitred.errors import (
@@ -18,7 +19,6 @@ from maitred.services import bookings
 from maitred.services.bookings import BookingChanges, BookingRequest
 from maitred.store.db import Database, UnitOfWork
 from maitred.store.records import Booking
-from tests.integration.support import SmallFloor
 
 SEVEN_PM = datetime(2030, 6, 14, 17, 0, tzinfo=UTC)  # 19:00 in Paris
 SETTINGS = Settings(database_url="postgresql://unused")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +88,5 @@ def test_a_malformed_file_is_refused_by_field_and_writes_nothing(db: Database) -
         assert tx.restaurants.list() == []
 
 
-def _whole_day() -> tuple[Any, Any]:
-    from datetime import UTC, datetime
-
+def _whole_day() -> tuple[datetime, datetime]:
     return datetime(2025, 6, 26, tzinfo=UTC), datetime(2025, 6, 29, tzinfo=UTC)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from tests.integration.support import SmallFloor, book
 
 from maitred.errors import AlreadyExists, InUse, InvalidInput, NotFound, StaleVersion
 from maitred.store.db import Database
-from tests.integration.support import SmallFloor
 
 
 def test_adjacency_is_stored_once_in_canonical_order(
@@ -94,9 +97,14 @@ def test_every_change_gets_the_next_number_in_the_restaurants_log(
     r = small_floor.restaurant_id
     with db.uow() as tx:
         tx.zones.create(r, "terrace")
-    with pytest.raises(AlreadyExists), db.uow() as tx:  # rolled back: no number used
-        tx.zones.create(r, "bar")
-        tx.zones.create(r, "bar")
+
+    def two_bars() -> None:
+        with db.uow() as tx:
+            tx.zones.create(r, "bar")
+            tx.zones.create(r, "bar")
+
+    with pytest.raises(AlreadyExists):  # rolled back, numbers included
+        two_bars()
     with db.uow() as tx:
         tx.zones.create(r, "bar")
         events = tx.events.since(r)
@@ -104,3 +112,42 @@ def test_every_change_gets_the_next_number_in_the_restaurants_log(
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     assert last == len(events)
     assert [e.kind for e in events[-2:]] == ["zone.created", "zone.created"]
+
+
+def test_concurrent_changes_number_their_events_without_gaps(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        before = tx.events.last_seq(r)
+
+    def add_zone(code: str) -> None:
+        with db.uow() as tx:
+            tx.zones.create(r, code)
+
+    threads = [threading.Thread(target=add_zone, args=(f"room{i}",)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    with db.uow() as tx:
+        new = tx.events.since(r, before)
+    assert [e.seq for e in new] == list(range(before + 1, before + 7))
+    assert sorted(e.payload["code"] for e in new) == [f"room{i}" for i in range(6)]
+
+
+def test_deleting_a_restaurant_removes_everything_it_owned(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    start = datetime(2030, 6, 14, 17, 0, tzinfo=UTC)
+    booking = book(db, small_floor, party=2, start=start)
+    with db.uow() as tx:
+        tx.allocations.assign(r, booking, [small_floor.table_ids["T1"]], start,
+                              start + timedelta(hours=2))
+    with db.uow() as tx:
+        tx.restaurants.delete(r)
+    with pytest.raises(NotFound), db.uow() as tx:
+        tx.restaurants.get(r)
+    with db.uow() as tx:
+        assert tx.allocations.in_window(r, start, start + timedelta(hours=2)) == []

@@ -22,7 +22,7 @@ EXPECTED_TABLES = {
 def admin(url: str, *statements: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in statements:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def test_whole_chain_applies_to_an_empty_database_and_creates_every_table(

@@ -20,7 +20,9 @@ from maitred.api.routes import (
     bookings,
     combinations,
     health,
+    manual,
     me,
+    ops,
     policy,
     restaurants,
     tables,
@@ -61,5 +63,7 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
     app.state.metrics = measured
     app.include_router(health.router)
     for module in (me, restaurants, policy, zones, tables, adjacency, combinations, bookings):
-        app.include_router(module.router, prefix="/api")
+        app.include_router(module.router)
+    app.include_router(manual.router)
+    app.include_router(ops.router)
     return app

@@ -22,6 +22,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from maitred import errors
+from maitred.api import schemas
 from maitred.api.idempotent import Once
 from maitred.bootstrap import Services
 from maitred.services import idempotency, staff
@@ -54,7 +55,8 @@ def current_staff(
     """The staff member whose bearer token came with the request."""
     if credentials is None:
         raise errors.NotAuthenticated("send a staff token: Authorization: Bearer mtd_...")
-    return staff.authenticate(db, credentials.credentials)
+    with db.uow() as tx:
+        return staff.authenticate(tx, credentials.credentials)
 
 
 CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
@@ -76,7 +78,8 @@ class Scope:
 def _scope(needed: Role) -> Callable[..., Scope]:
     def check(
         staff_member: CurrentStaff,
-        restaurant_id: Annotated[int, Path(ge=1, description="The restaurant's id.")],
+        restaurant_id: Annotated[int, Path(ge=1, le=schemas.MAX_ID,
+                                           description="The restaurant's id.")],
     ) -> Scope:
         role = staff_member.role_in(restaurant_id)
         if role is None:

@@ -113,19 +113,33 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def validation_problem(
     raw_errors: Sequence[Any], instance: str = ""
 ) -> tuple[int, dict[str, Any]]:
-    """422 naming every bad field (``body.partySize``), or 400 when the JSON is broken."""
+    """422 naming every bad field as the client spelled it, or 400 when the JSON is broken.
+
+    ``field`` is the name alone (``partySize``, ``guest.phone``, ``tags[2]``), exactly as a
+    maitred error names it, and ``in`` says where it was: body, query, path or header.
+    """
     problems = []
     for err in raw_errors:
-        location = [str(part) for part in err.get("loc", ())]
-        problems.append({"field": ".".join(location), "message": str(err.get("msg", ""))})
+        where, name = _field_of(err.get("loc", ()))
         if err.get("type") == "json_invalid":
             detail = f"request body is not valid JSON: {err.get('ctx', {}).get('error', '')}"
             return 400, problem_body("malformed-json", 400, detail.strip().rstrip(":"),
-                                     instance, field="body")
-    first = problems[0] if problems else {"field": "body", "message": "invalid request"}
+                                     instance, field="body", **{"in": "body"})
+        problems.append({"field": name, "in": where, "message": str(err.get("msg", ""))})
+    first = problems[0] if problems else {"field": "body", "in": "body",
+                                          "message": "invalid request"}
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems) or first["message"]
-    return 422, problem_body("invalid-input", 422, detail, instance,
-                             field=first["field"], errors=problems)
+    return 422, problem_body("invalid-input", 422, detail, instance, field=first["field"],
+                             errors=problems, **{"in": first["in"]})
+
+
+def _field_of(location: Sequence[Any]) -> tuple[str, str]:
+    """``("body", "guest", "phone")`` -> ``("body", "guest.phone")``; list items as ``[i]``."""
+    where, *parts = [*location] or ["body"]
+    name = ""
+    for part in parts:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return str(where), name or str(where)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

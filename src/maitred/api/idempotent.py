@@ -1,9 +1,9 @@
 """Running a write once per ``Idempotency-Key`` and replaying its first answer.
 
 The rules live in :mod:`maitred.services.idempotency`; this module only turns them into
-HTTP: the route's work runs inside :meth:`Once.run`, its answer (a model, or the problem
-body of a refusal) is stored, and a retry gets the same status and body back with an
-``Idempotent-Replayed: true`` header.
+HTTP. A route hands :meth:`Once.run` its work as a function of the unit of work: the key
+is claimed, the work done and its answer stored in that one transaction. A retry gets the
+same status and body back with an ``Idempotent-Replayed: true`` header.
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from pydantic import BaseModel
 
 from maitred import errors
 from maitred.api.errors import PROBLEM_JSON, problem_of
-from maitred.services.idempotency import Claim, Idempotency
+from maitred.services.idempotency import Idempotency, Replay
+from maitred.store.db import UnitOfWork
 
 REPLAYED = "Idempotent-Replayed"
+
+Work = Callable[[UnitOfWork], BaseModel | None]
 
 
 class Once:
@@ -36,28 +39,40 @@ class Once:
         self.path = path
         self.body = body
 
-    def run(self, status_code: int, work: Callable[[], BaseModel | None]) -> Response:
-        """Do ``work`` the first time; replay its answer for every retry."""
-        began = self.idempotency.begin(self.staff_id, self.key, self.method, self.path,
-                                       self.body)
-        if not isinstance(began, Claim):
-            return _response(began.status_code, began.body, replayed=True)
+    @property
+    def actor(self) -> str:
+        return f"staff:{self.staff_id}"
+
+    def run(self, status_code: int, work: Work) -> Response:
+        """Do ``work`` the first time, in one transaction with its key; replay it after."""
+        claimed = False
         try:
-            result = work()
+            with self.idempotency.db.uow(actor=self.actor, correlation_id=self.key) as tx:
+                began = self.idempotency.begin(tx, self.staff_id, self.key, self.method,
+                                               self.path, self.body)
+                if isinstance(began, Replay):
+                    return _response(began.status_code, began.body, replayed=True)
+                claimed = True
+                result = work(tx)
+                body = None if result is None else jsonable_encoder(result, by_alias=True)
+                self.idempotency.finish(tx, began, status_code, body)
         except errors.MaitredError as exc:
-            status, problem = problem_of(exc, self.path)
-            if status >= 500:
-                self.idempotency.abandon(began)
+            # A refusal of the key itself (reused for another request) is not an answer.
+            if not claimed or not _worth_remembering(exc):
                 raise
-            # A refusal is an answer too: the retry hears the same "table taken".
-            self.idempotency.finish(began, status, problem)
+            status, problem = problem_of(exc, self.path)
+            earlier = self.idempotency.remember(self.staff_id, self.key, self.method,
+                                                self.path, self.body, status, problem)
+            if earlier is not None:
+                return _response(earlier.status_code, earlier.body, replayed=True)
             return _response(status, problem)
-        except BaseException:
-            self.idempotency.abandon(began)
-            raise
-        body = None if result is None else jsonable_encoder(result, by_alias=True)
-        self.idempotency.finish(began, status_code, body)
         return _response(status_code, body)
+
+
+def _worth_remembering(exc: errors.MaitredError) -> bool:
+    # A lost race ("a concurrent change got there first; try again") and an unreachable
+    # database are invitations to retry; replaying them would make the retry pointless.
+    return type(exc) is not errors.Conflict and not isinstance(exc, errors.DatabaseUnavailable)
 
 
 def _response(status: int, body: Any, *, replayed: bool = False) -> Response:

@@ -12,15 +12,34 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+# Database ids are bigints; anything larger can only be a mistake, and must be a 422, not a
+# database overflow.
+MAX_ID = 2**63 - 1
 Role = Literal["host", "manager", "admin"]
 Label = Annotated[str, Field(min_length=1, max_length=64)]
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 PartySize = Annotated[int, Field(ge=1, le=500)]
 Tag = Annotated[str, Field(min_length=1, max_length=32)]
-Id = Annotated[int, Field(ge=1)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Position = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+Coordinate = Annotated[float, Field(ge=-1e6, le=1e6)]
+Size = Annotated[float, Field(gt=0, le=1e6)]
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
+def _bookable_year(value: datetime) -> datetime:
+    # Far enough ahead for any reservation book, near enough that a window's end exists.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must be between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+BookingTime = Annotated[AwareDatetime, AfterValidator(_bookable_year), Field(
+    description="With a UTC offset (2025-06-13T19:30:00+02:00); years 2000 to 2999.")]
 
 
 class Model(BaseModel):
@@ -31,8 +50,9 @@ class Model(BaseModel):
 
 
 class In(Model):
+    # NaN and infinity are not positions on a floor plan (nor valid JSON to store).
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True,
-                              extra="forbid", str_strip_whitespace=True)
+                              extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 # -- staff ----------------------------------------------------------------------------------
@@ -111,7 +131,7 @@ class PolicyIn(In):
     policy: dict[str, Any] = Field(
         description="Overrides by key (buffer_minutes, hold_ttl_seconds, merges_enabled, "
                     "require_adjacency, max_tables_per_combination, ...).")
-    expected_version: Annotated[int, Field(ge=1)] | None = Field(
+    expected_version: Version | None = Field(
         default=None, description="Refuse with 409 if the policy changed since this version.")
 
 
@@ -127,13 +147,13 @@ class Policy(Model):
 class ZoneIn(In):
     code: Code
     name: Annotated[str, Field(max_length=100)] = ""
-    position: int = 0
+    position: Position = 0
 
 
 class ZonePatch(In):
     code: Code | None = None
     name: Annotated[str, Field(max_length=100)] | None = None
-    position: int | None = None
+    position: Position | None = None
 
 
 class Zone(Model):
@@ -149,10 +169,10 @@ class TableIn(In):
     min_party: PartySize = 1
     max_party: PartySize
     tags: list[Tag] = Field(default_factory=list, max_length=20)
-    pos_x: float = 0
-    pos_y: float = 0
-    width: Annotated[float, Field(gt=0)] = 1
-    height: Annotated[float, Field(gt=0)] = 1
+    pos_x: Coordinate = 0
+    pos_y: Coordinate = 0
+    width: Size = 1
+    height: Size = 1
     shape: Literal["rect", "round"] = "rect"
     active: bool = True
     blocked: bool = False
@@ -164,14 +184,14 @@ class TablePatch(In):
     min_party: PartySize | None = None
     max_party: PartySize | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)
-    pos_x: float | None = None
-    pos_y: float | None = None
-    width: Annotated[float, Field(gt=0)] | None = None
-    height: Annotated[float, Field(gt=0)] | None = None
+    pos_x: Coordinate | None = None
+    pos_y: Coordinate | None = None
+    width: Size | None = None
+    height: Size | None = None
     shape: Literal["rect", "round"] | None = None
     active: bool | None = None
     blocked: bool | None = None
-    expected_version: Annotated[int, Field(ge=1)] | None = None
+    expected_version: Version | None = None
 
 
 class Table(Model):
@@ -234,7 +254,7 @@ class GuestIn(In):
 
 class BookingIn(In):
     party_size: PartySize
-    start_at: datetime = Field(description="With a UTC offset (2025-06-13T19:30:00+02:00).")
+    start_at: BookingTime
     duration_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = Field(
         default=None, description="Defaults to the restaurant's turn time for the party size.")
     source: Literal["online", "phone", "walk_in", "staff"] = "staff"
@@ -246,18 +266,22 @@ class BookingIn(In):
 
 
 class BookingPatch(In):
-    expected_version: Annotated[int, Field(ge=1)] = Field(
+    expected_version: Version = Field(
         description="The version you read; a booking changed since is a 409.")
     party_size: PartySize | None = None
-    start_at: datetime | None = None
+    start_at: BookingTime | None = None
     duration_minutes: Annotated[int, Field(ge=1, le=24 * 60)] | None = None
-    zone_preference_id: Id | None = None
+    zone_preference_id: Id | None = Field(
+        default=None, description="null clears the preference; absent leaves it.")
     tags_preference: list[Tag] | None = Field(default=None, max_length=20)
     notes: Annotated[str, Field(max_length=2000)] | None = None
+    locked: bool | None = Field(default=None,
+                                description="Pin the booking to its tables (never moved).")
 
 
 class CancelIn(In):
-    expected_version: Annotated[int, Field(ge=1)] | None = None
+    expected_version: Version = Field(
+        description="The version you read; a booking changed since is a 409.")
     reason: Annotated[str, Field(max_length=500)] = ""
 
 

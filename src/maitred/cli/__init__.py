@@ -23,8 +23,11 @@ app.add_typer(bench, name="bench")
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app`` and ``bench``.
-    from maitred.cli import engine  # noqa: F401
-    from maitred.cli import platform  # noqa: F401
+    from maitred.cli import (
+        engine,  # noqa: F401
+        platform,  # noqa: F401
+        serve,  # noqa: F401
+    )
 
 
 def main() -> None:

@@ -15,9 +15,14 @@ from ortools.linear_solver import pywraplp
 from maitred.engine.dayindex import DayIndex
 
 
-def guide(index: DayIndex) -> tuple[list[float], list[tuple[int, ...]]]:
+def guide(index: DayIndex, *, covers_first: bool = True,
+          ) -> tuple[list[float], list[tuple[int, ...]]]:
     """``y[b]``, how much each booking is seated in the relaxed evening (1.0 = surely), and
-    each booking's options re-ranked: the kinds of table the relaxation gave it first."""
+    each booking's options re-ranked: the kinds of table the relaxation gave it first.
+
+    ``covers_first`` weighs one cover above any secondary price; otherwise one cover is
+    worth just more than one booking's worst price, which steers the relaxation towards
+    tidier seatings (two differently shaped starts for the construction)."""
     floor = index.floor
     kinds: dict[tuple[str, int, int], int] = {}
     kind_of: list[int] = []
@@ -34,7 +39,8 @@ def guide(index: DayIndex) -> tuple[list[float], list[tuple[int, ...]]]:
         return [1.0] * index.size, list(index.choices)
     objective = lp.Objective()
     objective.SetMaximization()
-    weight = 1 + sum(max(p, default=0) for p in index.price)
+    worst = [max(p, default=0) for p in index.price]
+    weight = 1 + (sum(worst) if covers_first else max(worst, default=0))
     arrivals = sorted(set(index.start))
     # usage[kind][arrival] -> list of (variable, tables of that kind it takes)
     usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in kinds]

@@ -17,6 +17,7 @@ practice, injected so the engine stays free of hidden clocks and tests can fake 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +27,14 @@ from maitred.engine.repair import UNSEATED, Seating
 
 # Above this many (booking, option) pairs the whole-day model spends its budget in presolve;
 # zone-sized neighbourhoods are solved instead.
-WHOLE_DAY_PAIRS = 16_000
+WHOLE_DAY_PAIRS = 4_000
+# Neighbourhoods: groups of this many tables of one zone (0: two whole zones; -1: slices of
+# the evening over the whole floor), in turn,
+# each solved exactly for at most this long; stop after this many sweeps without a gain.
+GROUP_TABLES = (12, 20, 0, 30, -1)
+SLICE_PAIRS = 2_500
+NEIGHBOURHOOD_SECONDS = 0.6
+IDLE_SWEEPS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,29 +77,83 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
             status, bound = found.status, found.covers_bound
         return OfflineResult(seat_of, status, bound, construct_covers, rounds)
 
-    zones = sorted({index.floor.tables[t].zone for t in index.table_ids})
-    tables_of = {z: [i for i, t in enumerate(index.table_ids)
-                     if index.floor.tables[t].zone == z] for z in zones}
-    # Biggest rooms first: they decide the most covers.
-    zones.sort(key=lambda z: -len(tables_of[z]))
-    improved = True
-    while improved and left() > 0.3:
+    sweep, idle = 0, 0
+    while idle < IDLE_SWEEPS and left() > 0.2:
         improved = False
-        for zone in zones:
+        size = GROUP_TABLES[(sweep // 2) % len(GROUP_TABLES)]
+        for tables, moving in _neighbourhoods(index, seat_of, size, shift=sweep % 2 == 1):
             budget = left()
-            if budget < 0.3:
+            if budget < 0.2:
                 break
-            inside = set(tables_of[zone])
-            free = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
-                s == UNSEATED or inside.issuperset(index.seats[s].tables))]
-            found = solver.solve(index, seat_of, time_limit=min(budget - 0.1, 1.5),
-                                 free=free, tables=tables_of[zone], light=True)
+            found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
+                                                                NEIGHBOURHOOD_SECONDS),
+                                 free=moving, tables=tables, light=True)
             rounds += 1
             if (found.covers, -_price(index, found.seat_of)) > \
                     (_covers(index, seat_of), -_price(index, seat_of)):
                 improved = improved or found.covers > _covers(index, seat_of)
                 seat_of = found.seat_of
+        sweep += 1
+        idle = 0 if improved else idle + 1
     return OfflineResult(seat_of, "NEIGHBOURHOOD", None, construct_covers, rounds)
+
+
+Neighbourhood = tuple[list[int] | None, list[int]]
+
+
+def _neighbourhoods(index: DayIndex, seat_of: tuple[int, ...], size: int, *,
+                    shift: bool) -> list[Neighbourhood]:
+    """The parts of the day re-solved exactly in one sweep, as (tables, bookings free to
+    move). ``size`` > 0: groups of about ``size`` neighbouring tables of one zone (tables
+    are listed in floor order, so joinable tables mostly fall in one group) with their
+    parties and every party not seated; ``shift`` moves the group boundaries by half a
+    group so a join cut in one sweep is whole in the next. 0: two whole zones at a time.
+    -1: the whole floor over a slice of the evening (parties arriving in it)."""
+    if size < 0:
+        return _time_slices(index, shift=shift)
+    by_zone: dict[str, list[int]] = {}
+    for number, table_id in sorted(enumerate(index.table_ids), key=lambda p: _natural(p[1])):
+        by_zone.setdefault(index.floor.tables[table_id].zone, []).append(number)
+    if size == 0:  # two whole rooms: lets a party change rooms to free a table for another
+        rooms = list(by_zone.values())
+        groups = [a + b for i, a in enumerate(rooms) for b in rooms[i + 1:]] or rooms
+    else:
+        groups = []
+        for members in by_zone.values():
+            cut = size // 2 if shift and len(members) > size else 0
+            if cut:
+                groups.append(members[:cut])
+            groups.extend(members[i:i + size] for i in range(cut, len(members), size))
+    found: list[Neighbourhood] = []
+    for tables in groups:
+        inside = set(tables)
+        found.append((tables, [b for b, s in enumerate(seat_of) if not index.locked[b] and (
+            s == UNSEATED or inside.issuperset(index.seats[s].tables))]))
+    return found
+
+
+def _time_slices(index: DayIndex, *, shift: bool) -> list[Neighbourhood]:
+    """Slices of arrival times holding about ``SLICE_PAIRS`` (booking, option) pairs."""
+    order = sorted((b for b in range(index.size) if not index.locked[b]),
+                   key=lambda b: index.start[b])
+    slices: list[list[int]] = [[]]
+    pairs = 0
+    for b in order:
+        pairs += len(index.choices[b])
+        slices[-1].append(b)
+        if pairs >= SLICE_PAIRS:
+            slices.append([])
+            pairs = 0
+    slices = [s for s in slices if s]
+    if shift and len(slices) > 1:  # overlapping halves, so a slice edge moves
+        halves = [s[len(s) // 2:] + n[:len(n) // 2] for s, n in zip(slices, slices[1:])]
+        slices = halves
+    return [(None, s) for s in slices]
+
+
+def _natural(key: str) -> tuple[tuple[int, str], ...]:
+    """``T2`` before ``T10``."""
+    return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", key))
 
 
 def _construct(index: DayIndex, covers_first: bool) -> Seating:

@@ -50,6 +50,7 @@ def solve(
     must_seat: Sequence[int] = (),
     free: Sequence[int] | None = None,
     tables: Sequence[int] | None = None,
+    light: bool = False,
 ) -> Solution:
     """Best plan CP-SAT finds within ``time_limit`` seconds, starting from ``hint``.
 
@@ -123,6 +124,10 @@ def solve(
     else:
         params.max_time_in_seconds = time_limit
     params.random_seed = 7
+    if light:
+        params.symmetry_level = 0
+        params.cp_model_probing_level = 0
+        params.max_presolve_iterations = 1
     status = solver.solve(model)
 
     fixed_covers = sum(party[b] for b in range(index.size)

@@ -12,6 +12,8 @@ one day back in the same format. The demo restaurant is loaded this way.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -71,9 +73,48 @@ def policy_of(tx: UnitOfWork, settings: Settings, restaurant_id: int) -> Policy:
     return policy_for(settings, restaurant, tx.restaurants.turn_times(restaurant_id))
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    policy: Policy
+    floor: Floor
+    labels: Mapping[int, str]
+    zone_codes: Mapping[int, str]
+    blocked: frozenset[str]
+
+
+# Built floors by (database, restaurant, its creation, topology and policy versions,
+# settings): every change to tables, zones, adjacency, combinations, policy or turn times
+# bumps one of those versions, so an entry is never stale, only unused. Building a 150-table
+# floor with derived combinations costs milliseconds; a booking or a quote should not pay it.
+_BUILT: OrderedDict[tuple[Any, ...], _Built] = OrderedDict()
+_BUILT_LOCK = threading.Lock()
+_BUILT_SIZE = 64
+
+
 def load_floor(tx: UnitOfWork, settings: Settings, restaurant_id: int) -> FloorView:
-    """The restaurant's floor, read in this transaction."""
+    """The restaurant's floor as of this transaction (built once per version)."""
     restaurant = tx.restaurants.get(restaurant_id)
+    key = (tx.conn.info.host, tx.conn.info.port, tx.conn.info.dbname, restaurant.id,
+           restaurant.created_at, restaurant.tables_version, restaurant.adjacency_version,
+           restaurant.policy_version, tuple(sorted(settings.feature_flags().items())),
+           settings.hold_ttl_seconds)
+    with _BUILT_LOCK:
+        built = _BUILT.get(key)
+        if built is not None:
+            _BUILT.move_to_end(key)
+    if built is None:
+        built = _build(tx, settings, restaurant)
+        with _BUILT_LOCK:
+            _BUILT[key] = built
+            while len(_BUILT) > _BUILT_SIZE:
+                _BUILT.popitem(last=False)
+    return FloorView(restaurant, built.policy, built.floor,
+                     {label: tid for tid, label in built.labels.items()}, built.labels,
+                     built.zone_codes, built.blocked)
+
+
+def _build(tx: UnitOfWork, settings: Settings, restaurant: Restaurant) -> _Built:
+    restaurant_id = restaurant.id
     policy = policy_for(settings, restaurant, tx.restaurants.turn_times(restaurant_id))
     zone_codes = {z.id: z.code for z in tx.zones.list(restaurant_id)}
     rows = tx.tables.list(restaurant_id)
@@ -86,11 +127,8 @@ def load_floor(tx: UnitOfWork, settings: Settings, restaurant_id: int) -> FloorV
                     c.max_party)
         for c in tx.combinations.list(restaurant_id) if c.active and len(c.table_ids) >= 2
     ]
-    return FloorView(
-        restaurant, policy, Floor(tables, adjacency, combinations, policy),
-        {label: tid for tid, label in labels.items()}, labels, zone_codes,
-        frozenset(t.label for t in rows if t.blocked),
-    )
+    return _Built(policy, Floor(tables, adjacency, combinations, policy), labels, zone_codes,
+                  frozenset(t.label for t in rows if t.blocked))
 
 
 def opens_at(periods: Sequence[ServicePeriod], tz: ZoneInfo, start_at: datetime) -> bool:

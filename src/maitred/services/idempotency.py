@@ -2,23 +2,24 @@
 
 A phone call drops, a tablet loses the Wi-Fi, a booking widget retries: the client sends
 the same ``Idempotency-Key`` again and must not book the party twice. Each mutating route
-runs through :meth:`Idempotency.begin`:
+runs its use case inside :meth:`Idempotency.begin` ... :meth:`Idempotency.finish`, all in
+the use case's own transaction:
 
-- a key never seen: the request is *claimed* (stored with its hash, no answer yet), runs,
-  and its answer is stored with :meth:`Idempotency.finish`;
+- a key never seen: the key is claimed, the use case runs, and its answer is stored; the
+  claim, the change and the answer commit together or not at all, so a crash can never
+  leave a change without its answer (or an answer without its change);
 - a key already answered for the same request: :class:`Replay` of the stored answer
   (status and body), whatever it was, success or refusal;
 - a key already used for a *different* request (other method, path or body): refused with
   :class:`~maitred.errors.InvalidInput` on ``Idempotency-Key`` (a 422), because replaying
   the first answer would tell the client something it did not ask;
-- a key whose first request is still running: :class:`~maitred.errors.Conflict` (a 409,
-  retry shortly). A claim left unanswered past ``grace_seconds`` (its process died) may be
-  taken over, so one crash cannot block a key forever.
+- the same key sent twice at once: the second claim waits on the first one's row lock
+  and, once the first commits, replays its answer.
 
-Keys belong to the staff member, so two hosts choosing the same key never collide. The
-claim and the answer are separate short transactions around the use case's own, so no
-connection is held while the use case runs; the cost is a narrow window (a crash between
-the use case's commit and the answer's) in which a retry runs the request again.
+A refusal (409 "table taken", 422 "no such zone") rolls the use case back, claim included;
+:meth:`Idempotency.remember` then stores it on its own, so the retry hears the same
+refusal. A transient race ("try again") is not stored: retrying it is the point. Keys
+belong to the staff member, so two hosts choosing the same key never collide.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from maitred import errors
-from maitred.store.db import Database
+from maitred.store.db import Database, UnitOfWork
 from maitred.store.idempotency import IdempotencyRepository
 
 HEADER = "Idempotency-Key"
@@ -77,50 +78,50 @@ def check_key(key: str) -> str:
 class Idempotency:
     """First answers, per staff member and key."""
 
-    def __init__(self, db: Database, *, grace_seconds: float = 60.0) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.grace_seconds = grace_seconds
 
     def begin(
-        self, staff_id: int, key: str, method: str, path: str, body: bytes
+        self, tx: UnitOfWork, staff_id: int, key: str, method: str, path: str, body: bytes
     ) -> Claim | Replay:
-        """Claim the key for this request, or say what was answered to it before."""
+        """Claim the key in ``tx`` for this request, or say what was answered to it before."""
         check_key(key)
         fingerprint = request_hash(method, path, body)
-        # Two rounds: a claim released between our insert and our read frees the key.
-        for _ in range(2):
-            with self.db.uow() as tx:
-                repo = IdempotencyRepository(tx.conn)
-                claim_id = repo.claim(staff_id, key, method.upper(), path, fingerprint,
-                                      grace_seconds=self.grace_seconds)
-                if claim_id is not None:
-                    return Claim(claim_id)
-                stored = repo.get(staff_id, key)
-            if stored is None:
-                continue
-            if stored.request_hash != fingerprint:
-                raise errors.InvalidInput(
-                    HEADER,
-                    f"was already used for another request ({stored.method} {stored.path} "
-                    "with a different body); use a new key for a new request",
-                )
-            if stored.status_code is None:
-                raise errors.Conflict(
-                    "a request with this Idempotency-Key is still running; retry shortly"
-                )
-            return Replay(stored.status_code, stored.response_body)
-        raise errors.Conflict("this Idempotency-Key is being released; retry shortly")
+        repo = IdempotencyRepository(tx.conn)
+        claim_id = repo.claim(staff_id, key, method.upper(), path, fingerprint)
+        if claim_id is not None:
+            return Claim(claim_id)
+        stored = repo.get(staff_id, key)
+        if stored is None or stored.status_code is None:  # pragma: no cover - see claim
+            raise errors.Conflict("a request with this Idempotency-Key is still running")
+        if stored.request_hash != fingerprint:
+            raise errors.InvalidInput(
+                HEADER,
+                f"was already used for another request ({stored.method} {stored.path} "
+                "with a different body); use a new key for a new request",
+            )
+        return Replay(stored.status_code, stored.response_body)
 
-    def finish(self, claim: Claim, status_code: int, body: Any) -> None:
-        """Store the answer every retry of this request will get."""
-        with self.db.uow() as tx:
-            IdempotencyRepository(tx.conn).record_answer(claim.id, status_code, body)
+    def finish(self, tx: UnitOfWork, claim: Claim, status_code: int, body: Any) -> None:
+        """Store the answer every retry of this request will get (in the same ``tx``)."""
+        IdempotencyRepository(tx.conn).record_answer(claim.id, status_code, body)
 
-    def abandon(self, claim: Claim) -> None:
-        """The request failed on our side: let a retry run it again."""
+    def remember(
+        self, staff_id: int, key: str, method: str, path: str, body: bytes,
+        status_code: int, answer: Any,
+    ) -> Replay | None:
+        """Store a refusal on its own (its use case rolled back with the claim).
+
+        Returns the answer stored meanwhile by a concurrent twin, if one got there first.
+        """
         with self.db.uow() as tx:
-            IdempotencyRepository(tx.conn).release(claim.id)
+            began = self.begin(tx, staff_id, key, method, path, body)
+            if isinstance(began, Replay):
+                return began
+            self.finish(tx, began, status_code, answer)
+        return None
 
     def forget_old(self, hours: int = 24) -> None:
+        """Keys are kept a day: long enough for any client's retries."""
         with self.db.uow() as tx:
             IdempotencyRepository(tx.conn).forget_older_than(hours)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from maitred import errors
 from maitred.store import auth
 from maitred.store.auth import ROLES, Member, Role, StaffUser, Token
-from maitred.store.db import Database
+from maitred.store.db import UnitOfWork
 from maitred.store.records import Restaurant
 
 TOKEN_PREFIX = "mtd_"
@@ -62,62 +62,54 @@ def hash_token(token: str) -> str:
 
 
 def create_staff(
-    db: Database, email: str, name: str, *, is_superuser: bool = False
+    tx: UnitOfWork, email: str, name: str, *, is_superuser: bool = False
 ) -> StaffUser:
     """A new staff member (no restaurant yet: grant them one with :func:`grant`)."""
     email = _valid_email(email)
     if not name.strip():
         raise errors.InvalidInput("name", "must not be empty")
-    with db.uow() as tx:
-        return auth.StaffRepository(tx.conn).create(email, name.strip(),
-                                                    is_superuser=is_superuser)
+    return auth.StaffRepository(tx.conn).create(email, name.strip(), is_superuser=is_superuser)
 
 
-def ensure_staff(db: Database, email: str, name: str) -> StaffUser:
+def ensure_staff(tx: UnitOfWork, email: str, name: str) -> StaffUser:
     """The staff member with this email, created if missing (demo and first-run set-up)."""
-    with db.uow() as tx:
-        repo = auth.StaffRepository(tx.conn)
-        return repo.by_email(email) or repo.create(_valid_email(email), name)
+    repo = auth.StaffRepository(tx.conn)
+    return repo.by_email(email) or repo.create(_valid_email(email), name)
 
 
-def issue_token(db: Database, staff_id: int, label: str = "") -> IssuedToken:
+def issue_token(tx: UnitOfWork, staff_id: int, label: str = "") -> IssuedToken:
     """A new bearer token for a staff member; the only time its text is known."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with db.uow(actor=f"staff:{staff_id}") as tx:
-        repo = auth.StaffRepository(tx.conn)
-        if repo.get(staff_id) is None:
-            raise errors.NotFound("staff member", staff_id)
-        token_id = repo.add_token(staff_id, hash_token(token), label)
-    return IssuedToken(token_id, token)
+    repo = auth.StaffRepository(tx.conn)
+    if repo.get(staff_id) is None:
+        raise errors.NotFound("staff member", staff_id)
+    return IssuedToken(repo.add_token(staff_id, hash_token(token), label), token)
 
 
-def tokens(db: Database, staff_id: int) -> list[Token]:
-    with db.uow() as tx:
-        return auth.StaffRepository(tx.conn).tokens(staff_id)
+def tokens(tx: UnitOfWork, staff_id: int) -> list[Token]:
+    return auth.StaffRepository(tx.conn).tokens(staff_id)
 
 
-def revoke_token(db: Database, staff_id: int, token_id: int) -> None:
+def revoke_token(tx: UnitOfWork, staff_id: int, token_id: int) -> None:
     """Revoke one of the staff member's own tokens (a lost tablet)."""
-    with db.uow() as tx:
-        if not auth.StaffRepository(tx.conn).revoke_token(staff_id, token_id):
-            raise errors.NotFound("token", token_id)
+    if not auth.StaffRepository(tx.conn).revoke_token(staff_id, token_id):
+        raise errors.NotFound("token", token_id)
 
 
-def authenticate(db: Database, token: str) -> StaffMember:
+def authenticate(tx: UnitOfWork, token: str) -> StaffMember:
     """The staff member a bearer token belongs to, with their roles."""
     if not token.startswith(TOKEN_PREFIX):
         raise errors.NotAuthenticated("the bearer token is not a maitred staff token")
-    with db.uow() as tx:
-        repo = auth.StaffRepository(tx.conn)
-        user = repo.staff_for_token(hash_token(token))
-        if user is None:
-            raise errors.NotAuthenticated("the bearer token is unknown or revoked")
-        roles = {m.restaurant_id: m.role for m in repo.memberships(user.id)}
+    repo = auth.StaffRepository(tx.conn)
+    user = repo.staff_for_token(hash_token(token))
+    if user is None:
+        raise errors.NotAuthenticated("the bearer token is unknown or revoked")
+    roles = {m.restaurant_id: m.role for m in repo.memberships(user.id)}
     return StaffMember(user.id, user.email, user.name, user.is_superuser, roles)
 
 
 def grant(
-    db: Database, restaurant_id: int, email: str, role: Role, name: str | None = None,
+    tx: UnitOfWork, restaurant_id: int, email: str, role: Role, name: str | None = None,
 ) -> Member:
     """Put a person on a restaurant's team (or change their role).
 
@@ -127,35 +119,32 @@ def grant(
     if role not in ROLES:
         raise errors.InvalidInput("role", f"must be one of {', '.join(ROLES)}")
     email = _valid_email(email)
-    with db.uow() as tx:
-        repo = auth.StaffRepository(tx.conn)
-        user = repo.by_email(email)
-        if user is None:
-            if not name or not name.strip():
-                raise errors.InvalidInput("name", "is required for someone without an account")
-            user = repo.create(email, name.strip())
-        current = {m.restaurant_id: m.role for m in repo.memberships(user.id)}
-        if current.get(restaurant_id) == "admin" and role != "admin":
-            _keep_one_admin(repo, restaurant_id)
-        repo.set_membership(restaurant_id, user.id, role)
+    repo = auth.StaffRepository(tx.conn)
+    user = repo.by_email(email)
+    if user is None:
+        if not name or not name.strip():
+            raise errors.InvalidInput("name", "is required for someone without an account")
+        user = repo.create(email, name.strip())
+    current = {m.restaurant_id: m.role for m in repo.memberships(user.id)}
+    if current.get(restaurant_id) == "admin" and role != "admin":
+        _keep_one_admin(repo, restaurant_id)
+    repo.set_membership(restaurant_id, user.id, role)
     return Member(user.id, user.email, user.name, role)
 
 
-def remove(db: Database, restaurant_id: int, staff_id: int) -> None:
+def remove(tx: UnitOfWork, restaurant_id: int, staff_id: int) -> None:
     """Take a person off a restaurant's team; the last admin cannot leave it."""
-    with db.uow() as tx:
-        repo = auth.StaffRepository(tx.conn)
-        members = {m.staff_id: m for m in repo.members(restaurant_id)}
-        if staff_id not in members:
-            raise errors.NotFound("member", staff_id)
-        if members[staff_id].role == "admin":
-            _keep_one_admin(repo, restaurant_id)
-        repo.remove_membership(restaurant_id, staff_id)
+    repo = auth.StaffRepository(tx.conn)
+    members = {m.staff_id: m for m in repo.members(restaurant_id)}
+    if staff_id not in members:
+        raise errors.NotFound("member", staff_id)
+    if members[staff_id].role == "admin":
+        _keep_one_admin(repo, restaurant_id)
+    repo.remove_membership(restaurant_id, staff_id)
 
 
-def members(db: Database, restaurant_id: int) -> list[Member]:
-    with db.uow() as tx:
-        return auth.StaffRepository(tx.conn).members(restaurant_id)
+def members(tx: UnitOfWork, restaurant_id: int) -> list[Member]:
+    return auth.StaffRepository(tx.conn).members(restaurant_id)
 
 
 def _keep_one_admin(repo: auth.StaffRepository, restaurant_id: int) -> None:
@@ -172,11 +161,10 @@ def _valid_email(email: str) -> str:
 
 
 def open_restaurant(
-    db: Database, founder: StaffMember, name: str, *, timezone: str = "UTC",
+    tx: UnitOfWork, founder_id: int, name: str, *, timezone: str = "UTC",
     slot_minutes: int = 15,
 ) -> Restaurant:
     """A new restaurant, with the staff member who opened it as its first admin."""
-    with db.uow(actor=founder.actor) as tx:
-        restaurant = tx.restaurants.create(name, timezone=timezone, slot_minutes=slot_minutes)
-        auth.StaffRepository(tx.conn).set_membership(restaurant.id, founder.id, "admin")
+    restaurant = tx.restaurants.create(name, timezone=timezone, slot_minutes=slot_minutes)
+    auth.StaffRepository(tx.conn).set_membership(restaurant.id, founder_id, "admin")
     return restaurant

@@ -130,6 +130,11 @@ class AllocationRepository:
                                booking_id=booking_id)
         return [r[0] for r in rows]
 
+    def stale_hold_restaurants(self) -> list[int]:
+        """Restaurants with holds past their TTL (the sweeper then expires each one's)."""
+        return [r[0] for r in self.conn.execute(
+            query("allocations.stale_hold_restaurants")).fetchall()]
+
     # -- assignments ---------------------------------------------------------------------
 
     def assign(

@@ -129,3 +129,7 @@ class StaffRepository:
                                 {"restaurant_id": restaurant_id}).fetchone()
         assert row is not None
         return int(row[0])
+
+    def lock_setup(self) -> None:
+        """Hold the first-run set-up lock until the transaction ends."""
+        self.conn.execute(query("auth.lock_setup"))

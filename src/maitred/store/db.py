@@ -19,11 +19,13 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import TupleRow
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from maitred.errors import DatabaseUnavailable
 from maitred.store import violations
 from maitred.store.allocations import AllocationRepository
 from maitred.store.bookings import BookingRepository, GuestRepository, HistoryRepository
@@ -34,6 +36,7 @@ from maitred.store.floor import (
     TableRepository,
     ZoneRepository,
 )
+from maitred.store.payments import PaymentEventRepository
 from maitred.store.queries import query
 from maitred.store.restaurants import RestaurantRepository
 
@@ -49,7 +52,12 @@ class Database:
             url, min_size=min_size, max_size=max_size, open=True, name="maitred",
             kwargs={"autocommit": True},
         )
-        self.pool.wait(timeout=10)
+        try:
+            self.pool.wait(timeout=10)
+        except PoolTimeout:
+            self.pool.close()
+            raise DatabaseUnavailable(
+                f"cannot connect to the database at {_redacted(url)}") from None
 
     @contextlib.contextmanager
     def uow(
@@ -57,7 +65,9 @@ class Database:
     ) -> Iterator[UnitOfWork]:
         """One transaction; its repositories as attributes."""
         with self.pool.connection() as conn, translated(), conn.transaction():
-            yield UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
+            tx = UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
+            yield tx
+            tx.events.flush()  # last, just before the commit: see store/events.py
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -73,6 +83,15 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 @contextlib.contextmanager
@@ -143,3 +162,7 @@ class UnitOfWork:
     @functools.cached_property
     def allocations(self) -> AllocationRepository:
         return AllocationRepository(self.conn, self.events)
+
+    @functools.cached_property
+    def payments(self) -> PaymentEventRepository:
+        return PaymentEventRepository(self.conn)

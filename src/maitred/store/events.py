@@ -3,10 +3,17 @@
 Live screens, the availability cache and auditors read the same log. Because the event is
 written in the transaction of the change (never after it), a listener that resumes from
 its last sequence number sees every committed change once, in order.
+
+Events are queued by :meth:`EventLog.append` and written by :meth:`EventLog.flush`, which
+the unit of work calls just before it commits. Numbering takes a lock on the restaurant's
+counter row; taking it last means a transaction never holds the counter while it waits
+for a table another transaction is allocating (that other transaction would then wait
+for the counter: a deadlock), and the counter is held only for the commit itself.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -16,6 +23,15 @@ from psycopg.types.json import Jsonb
 from maitred.errors import NotFound
 from maitred.store.queries import query
 from maitred.store.records import Event
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    restaurant_id: int
+    kind: str
+    booking_id: int | None
+    payload: dict[str, Any]
+    actor: str | None
 
 
 class EventLog:
@@ -28,25 +44,41 @@ class EventLog:
         self.conn = conn
         self.actor = actor
         self.correlation_id = correlation_id
+        self._pending: list[_Pending] = []
 
     def append(
         self, restaurant_id: int, kind: str, payload: dict[str, Any] | None = None, *,
         booking_id: int | None = None, actor: str | None = None,
-    ) -> Event:
-        """Write ``kind`` (``booking.created``, ``hold.expired``...) as the next event."""
-        with self.conn.cursor(row_factory=class_row(Event)) as cur:
-            cur.execute(query("events.append"), {
-                "restaurant_id": restaurant_id, "kind": kind, "booking_id": booking_id,
-                "payload": Jsonb(payload or {}), "actor": actor or self.actor,
-                "correlation_id": self.correlation_id,
-            })
-            event = cur.fetchone()
-        if event is None:
-            raise NotFound("restaurant", restaurant_id)
-        return event
+    ) -> None:
+        """Queue ``kind`` (``booking.created``, ``hold.expired``...) for this transaction."""
+        self._pending.append(
+            _Pending(restaurant_id, kind, booking_id, payload or {}, actor or self.actor))
+
+    def flush(self) -> list[tuple[int, int]]:
+        """Number and write the queued events; returns their (restaurant, seq)."""
+        written: list[tuple[int, int]] = []
+        pending, self._pending = self._pending, []
+        # Restaurants in id order: two transactions touching the same two restaurants
+        # take their counters in the same order.
+        for restaurant_id in sorted({p.restaurant_id for p in pending}):
+            mine = [p for p in pending if p.restaurant_id == restaurant_id]
+            row = self.conn.execute(query("events.reserve"),
+                                    {"restaurant_id": restaurant_id, "n": len(mine)}).fetchone()
+            if row is None:
+                raise NotFound("restaurant", restaurant_id)
+            first = row[0] - len(mine) + 1
+            with self.conn.cursor() as cur:
+                cur.executemany(query("events.insert"), [{
+                    "restaurant_id": restaurant_id, "seq": first + i, "kind": p.kind,
+                    "booking_id": p.booking_id, "payload": Jsonb(p.payload),
+                    "actor": p.actor, "correlation_id": self.correlation_id,
+                } for i, p in enumerate(mine)])
+            written += [(restaurant_id, first + i) for i in range(len(mine))]
+        return written
 
     def since(self, restaurant_id: int, after_seq: int = 0, limit: int = 1000) -> list[Event]:
         """Events after ``after_seq``, oldest first (resume from a Last-Event-ID)."""
+        self.flush()  # this transaction's own events are part of what it reads
         with self.conn.cursor(row_factory=class_row(Event)) as cur:
             cur.execute(query("events.since"), {
                 "restaurant_id": restaurant_id, "after_seq": after_seq, "limit": limit,
@@ -55,8 +87,9 @@ class EventLog:
 
     def last_seq(self, restaurant_id: int) -> int:
         """The sequence number of the restaurant's latest event (0 before any)."""
-        row = self.conn.execute(query("events.last_seq"), {"restaurant_id": restaurant_id})
-        found = row.fetchone()
+        self.flush()
+        found = self.conn.execute(query("events.last_seq"),
+                                  {"restaurant_id": restaurant_id}).fetchone()
         if found is None:
             raise NotFound("restaurant", restaurant_id)
         value: int = found[0]

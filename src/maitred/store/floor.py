@@ -41,6 +41,7 @@ class ZoneRepository(_Repository):
             "position": position,
         })
         assert zone is not None
+        self._bump(restaurant_id, "tables")  # zone codes are part of the floor
         self.events.append(restaurant_id, "zone.created", {"id": zone.id, "code": code})
         return zone
 
@@ -65,6 +66,7 @@ class ZoneRepository(_Repository):
         })
         if zone is None:
             raise NotFound("zone", zone_id)
+        self._bump(restaurant_id, "tables")  # zone codes are part of the floor
         self.events.append(restaurant_id, "zone.updated", {"id": zone_id})
         return zone
 
@@ -72,6 +74,7 @@ class ZoneRepository(_Repository):
         params = {"restaurant_id": restaurant_id, "id": zone_id}
         if self.conn.execute(query("floor.delete_zone"), params).fetchone() is None:
             raise NotFound("zone", zone_id)
+        self._bump(restaurant_id, "tables")  # zone codes are part of the floor
         self.events.append(restaurant_id, "zone.deleted", {"id": zone_id})
 
     def _one(self, name: str, params: dict[str, Any]) -> Zone | None:

@@ -1,8 +1,8 @@
 """The stored first answer of each ``(staff member, Idempotency-Key)``.
 
-A row is claimed before the request runs (``status_code`` NULL: in flight) and completed
-with the answer after it; a retry finds the answer and gets it again instead of booking
-the party twice.
+A row is claimed in the transaction of the request's use case and completed with its
+answer before that transaction commits; a retry finds the answer and gets it again
+instead of booking the party twice.
 """
 
 from __future__ import annotations
@@ -36,15 +36,16 @@ class IdempotencyRepository:
         self.conn = conn
 
     def claim(
-        self, staff_id: int, key: str, method: str, path: str, request_hash: str,
-        *, grace_seconds: float,
+        self, staff_id: int, key: str, method: str, path: str, request_hash: str
     ) -> int | None:
-        """The claim's id, or None when the key is already taken and still live."""
+        """The claim's id, or None when the key is already answered.
+
+        A twin request claiming the same key at the same moment waits here until the
+        first one's transaction ends.
+        """
         params = {"staff_id": staff_id, "key": key, "method": method, "path": path,
-                  "request_hash": request_hash, "grace_seconds": grace_seconds}
+                  "request_hash": request_hash}
         row = self.conn.execute(query("idempotency.claim"), params).fetchone()
-        if row is None:
-            row = self.conn.execute(query("idempotency.reclaim_abandoned"), params).fetchone()
         return None if row is None else int(row[0])
 
     def get(self, staff_id: int, key: str) -> StoredKey | None:
@@ -56,9 +57,6 @@ class IdempotencyRepository:
         self.conn.execute(query("idempotency.record_answer"),
                           {"id": claim_id, "status_code": status_code,
                            "response_body": Jsonb(body)})
-
-    def release(self, claim_id: int) -> None:
-        self.conn.execute(query("idempotency.release"), {"id": claim_id})
 
     def forget_older_than(self, hours: int) -> None:
         self.conn.execute(query("idempotency.forget_older_than"), {"hours": hours})

@@ -170,6 +170,8 @@ class RestaurantRepository:
             self.conn.execute(query("restaurants.add_turn_time"), {
                 "restaurant_id": restaurant_id, "max_party_size": largest, "minutes": minutes,
             })
+        # Turn times are policy: a session validated against the old ones is stale.
+        self.conn.execute(query("restaurants.bump_policy_version"), {"id": restaurant_id})
         self.events.append(restaurant_id, "turn_times.updated",
                            {"turn_times": sorted(turn_times)})
 

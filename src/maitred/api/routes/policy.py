@@ -16,9 +16,10 @@ from maitred.api import schemas
 from maitred.api.deps import DB, HostScope, Idempotent, ManagerScope, ServicesDep
 from maitred.config import Settings
 from maitred.engine.policy import Policy
+from maitred.store.db import UnitOfWork
 from maitred.store.records import Restaurant
 
-router = APIRouter(prefix="/restaurants/{restaurant_id}/policy", tags=["policy"])
+router = APIRouter(prefix="/api/restaurants/{restaurant_id}/policy", tags=["policy"])
 
 
 def effective(settings: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -49,14 +50,13 @@ def get_policy(scope: HostScope, db: DB, services: ServicesDep) -> schemas.Polic
 
 @router.put("", response_model=schemas.Policy, summary="Replace the policy overrides")
 def put_policy(
-    scope: ManagerScope, db: DB, services: ServicesDep, body: schemas.PolicyIn,
+    scope: ManagerScope, services: ServicesDep, body: schemas.PolicyIn,
     once: Idempotent,
 ) -> Response:
     """Unknown keys and wrong types are a 422 naming ``policy.<key>``."""
-    def work() -> schemas.Policy:
-        with db.uow(actor=scope.actor) as tx:
-            restaurant = tx.restaurants.set_policy(
-                scope.restaurant_id, body.policy, expected_version=body.expected_version)
+    def work(tx: UnitOfWork) -> schemas.Policy:
+        restaurant = tx.restaurants.set_policy(
+            scope.restaurant_id, body.policy, expected_version=body.expected_version)
         return _answer(services.settings, restaurant)
 
     return once.run(200, work)

@@ -13,8 +13,9 @@ from fastapi import APIRouter, Path, Response
 from maitred.api import schemas
 from maitred.api.deps import DB, AdminScope, CurrentStaff, HostScope, Idempotent, ManagerScope
 from maitred.services import staff
+from maitred.store.db import UnitOfWork
 
-router = APIRouter(prefix="/restaurants", tags=["restaurants"])
+router = APIRouter(prefix="/api/restaurants", tags=["restaurants"])
 
 
 @router.get("", response_model=list[schemas.Restaurant], summary="My restaurants")
@@ -27,11 +28,9 @@ def list_restaurants(me: CurrentStaff, db: DB) -> list[schemas.Restaurant]:
 
 @router.post("", response_model=schemas.Restaurant, status_code=201,
              summary="Open a restaurant (you become its admin)")
-def create_restaurant(
-    me: CurrentStaff, db: DB, body: schemas.RestaurantIn, once: Idempotent
-) -> Response:
-    return once.run(201, lambda: schemas.Restaurant.model_validate(staff.open_restaurant(
-        db, me, body.name, timezone=body.timezone, slot_minutes=body.slot_minutes)))
+def create_restaurant(me: CurrentStaff, body: schemas.RestaurantIn, once: Idempotent) -> Response:
+    return once.run(201, lambda tx: schemas.Restaurant.model_validate(staff.open_restaurant(
+        tx, me.id, body.name, timezone=body.timezone, slot_minutes=body.slot_minutes)))
 
 
 @router.get("/{restaurant_id}", response_model=schemas.Restaurant, summary="One restaurant")
@@ -43,23 +42,21 @@ def get_restaurant(scope: HostScope, db: DB) -> schemas.Restaurant:
 @router.patch("/{restaurant_id}", response_model=schemas.Restaurant,
               summary="Rename, move time zone, change the booking grid")
 def update_restaurant(
-    scope: ManagerScope, db: DB, body: schemas.RestaurantPatch, once: Idempotent
+    scope: ManagerScope, body: schemas.RestaurantPatch, once: Idempotent
 ) -> Response:
-    def work() -> schemas.Restaurant:
-        with db.uow(actor=scope.actor) as tx:
-            return schemas.Restaurant.model_validate(tx.restaurants.update(
-                scope.restaurant_id, name=body.name, timezone=body.timezone,
-                slot_minutes=body.slot_minutes))
+    def work(tx: UnitOfWork) -> schemas.Restaurant:
+        return schemas.Restaurant.model_validate(tx.restaurants.update(
+            scope.restaurant_id, name=body.name, timezone=body.timezone,
+            slot_minutes=body.slot_minutes))
 
     return once.run(200, work)
 
 
 @router.delete("/{restaurant_id}", status_code=204,
                summary="Close a restaurant and delete everything in it")
-def delete_restaurant(scope: AdminScope, db: DB, once: Idempotent) -> Response:
-    def work() -> None:
-        with db.uow(actor=scope.actor) as tx:
-            tx.restaurants.delete(scope.restaurant_id)
+def delete_restaurant(scope: AdminScope, once: Idempotent) -> Response:
+    def work(tx: UnitOfWork) -> None:
+        tx.restaurants.delete(scope.restaurant_id)
 
     return once.run(204, work)
 
@@ -69,21 +66,20 @@ def delete_restaurant(scope: AdminScope, db: DB, once: Idempotent) -> Response:
 @router.get("/{restaurant_id}/members", response_model=list[schemas.Member],
             summary="The team", tags=["team"])
 def list_members(scope: HostScope, db: DB) -> list[schemas.Member]:
-    return [schemas.Member.model_validate(m) for m in staff.members(db, scope.restaurant_id)]
+    with db.uow() as tx:
+        return [schemas.Member.model_validate(m) for m in staff.members(tx, scope.restaurant_id)]
 
 
 @router.put("/{restaurant_id}/members", response_model=schemas.Member,
             summary="Add someone to the team or change their role", tags=["team"])
-def put_member(
-    scope: AdminScope, db: DB, body: schemas.MemberIn, once: Idempotent
-) -> Response:
-    return once.run(200, lambda: schemas.Member.model_validate(staff.grant(
-        db, scope.restaurant_id, body.email, body.role, body.name)))
+def put_member(scope: AdminScope, body: schemas.MemberIn, once: Idempotent) -> Response:
+    return once.run(200, lambda tx: schemas.Member.model_validate(staff.grant(
+        tx, scope.restaurant_id, body.email, body.role, body.name)))
 
 
 @router.delete("/{restaurant_id}/members/{staff_id}", status_code=204,
                summary="Take someone off the team", tags=["team"])
 def delete_member(
-    scope: AdminScope, db: DB, once: Idempotent, staff_id: Annotated[int, Path(ge=1)]
+    scope: AdminScope, once: Idempotent, staff_id: Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 ) -> Response:
-    return once.run(204, lambda: staff.remove(db, scope.restaurant_id, staff_id))
+    return once.run(204, lambda tx: staff.remove(tx, scope.restaurant_id, staff_id))

@@ -91,8 +91,9 @@ CREATE TABLE table_inventory (
     CONSTRAINT table_inventory_party_range CHECK (1 <= min_party AND min_party <= max_party),
     CONSTRAINT table_inventory_label_unique UNIQUE (restaurant_id, label),
     UNIQUE (restaurant_id, id),
+    -- Deferred: deleting the restaurant removes zones and tables in one statement.
     CONSTRAINT table_inventory_zone_fk FOREIGN KEY (restaurant_id, zone_id)
-        REFERENCES zones (restaurant_id, id)
+        REFERENCES zones (restaurant_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 
 -- Undirected: each pair stored once, smaller id first.

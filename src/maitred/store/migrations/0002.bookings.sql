@@ -51,10 +51,12 @@ CREATE TABLE bookings (
     CONSTRAINT bookings_window CHECK (end_at > start_at),
     CONSTRAINT bookings_reference_unique UNIQUE (restaurant_id, reference),
     UNIQUE (restaurant_id, id),
+    -- Deferred (like every reference between two things a restaurant owns): deleting the
+    -- restaurant removes both sides in one statement, in no particular order.
     CONSTRAINT bookings_guest_fk FOREIGN KEY (restaurant_id, guest_id)
-        REFERENCES guests (restaurant_id, id),
+        REFERENCES guests (restaurant_id, id) DEFERRABLE INITIALLY DEFERRED,
     CONSTRAINT bookings_zone_preference_fk FOREIGN KEY (restaurant_id, zone_preference_id)
-        REFERENCES zones (restaurant_id, id)
+        REFERENCES zones (restaurant_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX bookings_day ON bookings (restaurant_id, start_at);
 CREATE INDEX bookings_open_state ON bookings (restaurant_id, state)

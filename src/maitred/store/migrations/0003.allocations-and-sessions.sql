@@ -111,7 +111,10 @@ CREATE TABLE allocations (
     CONSTRAINT allocations_no_overlap EXCLUDE USING gist (
         int8range(table_id, table_id, '[]') WITH &&, during WITH &&
     ) DEFERRABLE INITIALLY IMMEDIATE,
-    FOREIGN KEY (restaurant_id, table_id) REFERENCES table_inventory (restaurant_id, id),
+    -- Deferred: deleting a whole restaurant removes tables and bookings in one statement;
+    -- deleting one table that still has allocations is refused at commit.
+    CONSTRAINT allocations_table_fk FOREIGN KEY (restaurant_id, table_id)
+        REFERENCES table_inventory (restaurant_id, id) DEFERRABLE INITIALLY DEFERRED,
     FOREIGN KEY (restaurant_id, booking_id) REFERENCES bookings (restaurant_id, id)
         ON DELETE CASCADE,
     FOREIGN KEY (restaurant_id, hold_id) REFERENCES table_holds (restaurant_id, id)
@@ -135,6 +138,7 @@ CREATE TABLE booking_table_assignments (
     CONSTRAINT booking_table_assignments_unique UNIQUE (booking_id, table_id),
     FOREIGN KEY (restaurant_id, booking_id) REFERENCES bookings (restaurant_id, id)
         ON DELETE CASCADE,
-    FOREIGN KEY (restaurant_id, table_id) REFERENCES table_inventory (restaurant_id, id)
+    CONSTRAINT booking_table_assignments_table_fk FOREIGN KEY (restaurant_id, table_id)
+        REFERENCES table_inventory (restaurant_id, id) DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX booking_table_assignments_table ON booking_table_assignments (table_id);

@@ -125,6 +125,9 @@ SELECT id, restaurant_id, table_id, booking_id, kind, hold_id,
 FROM allocations
 WHERE restaurant_id = %(restaurant_id)s
   AND lower(during) < %(end_at)s AND upper(during) > %(start_at)s
+  -- No window is longer than a day and its buffer (the factory caps durations at 24 h):
+  -- this bound lets the (restaurant_id, lower(during)) index skip the restaurant's past.
+  AND lower(during) > %(start_at)s - interval '2 days'
   AND (kind = 'assignment' OR expires_at > now())
   AND (%(include_holds)s OR kind = 'assignment')
 ORDER BY table_id, lower(during);
@@ -142,3 +145,9 @@ SELECT a.table_id, a.booking_id, b.booking_id AS other_booking_id
 FROM allocations a JOIN allocations b
   ON a.table_id = b.table_id AND a.id < b.id AND a.during && b.during
 WHERE a.restaurant_id = %(restaurant_id)s;
+
+-- name: stale_hold_restaurants
+-- Restaurants with at least one hold past its TTL: the sweeper's work list.
+SELECT DISTINCT restaurant_id FROM table_holds
+WHERE status = 'active' AND expires_at <= now()
+ORDER BY restaurant_id;

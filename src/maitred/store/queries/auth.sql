@@ -67,3 +67,8 @@ WHERE m.restaurant_id = %(restaurant_id)s ORDER BY s.name, s.id;
 -- name: count_admins
 SELECT count(*) FROM restaurant_memberships
 WHERE restaurant_id = %(restaurant_id)s AND role = 'admin';
+
+-- name: lock_setup
+-- Serialise first-run set-up (the demo restaurant and its staff member) across processes
+-- sharing one database, until the transaction ends.
+SELECT pg_advisory_xact_lock(hashtext('maitred:staff-setup'));

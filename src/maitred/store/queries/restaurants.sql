@@ -73,3 +73,6 @@ DELETE FROM turn_times WHERE restaurant_id = %(restaurant_id)s;
 -- name: add_turn_time
 INSERT INTO turn_times (restaurant_id, max_party_size, minutes)
 VALUES (%(restaurant_id)s, %(max_party_size)s, %(minutes)s);
+
+-- name: bump_policy_version
+UPDATE restaurants SET policy_version = policy_version + 1 WHERE id = %(id)s;

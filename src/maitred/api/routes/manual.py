@@ -1,0 +1,98 @@
+"""Manual assignment sessions: a host picks tables for a booking, and nobody races them.
+
+One idempotent endpoint does the chatty part: ``POST /api/staff/manual/session`` finds or
+opens the host's session for the booking, judges the tables with the constraint engine
+and, when they pass, holds them in the same transaction. The answer is the whole session:
+state, tables, hold expiry, every table's status, and for a refused selection who holds
+what until when, plus the planner's best alternatives. The session then moves by ``PUT``
+(new tables, with the ``selectionVersion`` the host saw), ``PUT .../confirm`` and
+``DELETE``. Routes only parse and render; :mod:`maitred.services.sessions` decides.
+
+Switched off (``FEATURE_MANUAL_ASSIGNMENT_SESSION_ENABLED=false``, or the restaurant's
+policy), every session route answers 404.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from maitred.api.deps import DB, CurrentStaff, Idempotent, ServicesDep
+from maitred.api.routes import manual_compat
+from maitred.api.routes import manual_schemas as schemas
+from maitred.api.routes.manual_deps import On, SessionId, SessionPlace, place_of, render
+from maitred.services import sessions
+from maitred.store.db import UnitOfWork
+
+router = APIRouter(prefix="/api/staff/manual", tags=["manual assignment"])
+
+
+@router.post("/session", response_model=schemas.Session, dependencies=[On],
+             summary="Open (or find) your session for a booking and hold its tables")
+def open_session(
+    services: ServicesDep, staff: CurrentStaff, body: schemas.SessionIn, once: Idempotent
+) -> Response:
+    """With ``tableIds``, the tables are judged and, if they pass, held in the same step.
+
+    A refused selection is still an answer (state ``PROPOSED``) whose ``violations`` say
+    which table, held or taken by which booking and whom, free again when.
+    """
+    place = place_of(services, staff, booking_id=body.booking_id)
+
+    def work(tx: UnitOfWork) -> schemas.Session:
+        return render(sessions.open_session(tx, services.settings, place.restaurant_id,
+                                            body.booking_id, place.actor, body.table_ids))
+
+    return once.run(200, work)
+
+
+@router.get("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+            summary="A session, judged against the floor right now")
+def get_session(services: ServicesDep, db: DB, place: SessionPlace,
+                session_id: SessionId) -> schemas.Session:
+    with db.uow() as tx:
+        return render(sessions.get_session(tx, services.settings, place.restaurant_id,
+                                           session_id))
+
+
+@router.put("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+            summary="Choose other tables")
+def change_selection(
+    services: ServicesDep, place: SessionPlace, body: schemas.SelectionIn, once: Idempotent,
+    session_id: SessionId,
+) -> Response:
+    """``selectionVersion`` is the one you saw; if it moved on, a 409 carries the session."""
+    def work(tx: UnitOfWork) -> schemas.Session:
+        return render(sessions.change_selection(
+            tx, services.settings, place.restaurant_id, session_id, place.actor,
+            body.table_ids, body.selection_version))
+
+    return once.run(200, work)
+
+
+@router.put("/session/{session_id}/confirm", response_model=schemas.Session,
+            dependencies=[On], summary="Seat the booking at the held tables")
+def confirm(
+    services: ServicesDep, place: SessionPlace, once: Idempotent, session_id: SessionId,
+) -> Response:
+    """Needs ``HELD`` and an unexpired hold (else 409 with the state, ``EXPIRED`` included)."""
+    def work(tx: UnitOfWork) -> schemas.Session:
+        return render(sessions.confirm(tx, services.settings, place.restaurant_id,
+                                       session_id, place.actor))
+
+    return once.run(200, work)
+
+
+@router.delete("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+               summary="Cancel the session and give its tables back")
+def cancel(
+    services: ServicesDep, place: SessionPlace, once: Idempotent, session_id: SessionId,
+) -> Response:
+    def work(tx: UnitOfWork) -> schemas.Session:
+        return render(sessions.cancel(tx, services.settings, place.restaurant_id, session_id,
+                                      place.actor))
+
+    return once.run(200, work)
+
+
+# The compatibility routes ride on this router, so the app registers one module.
+router.include_router(manual_compat.router)

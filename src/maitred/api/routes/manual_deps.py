@@ -1,0 +1,72 @@
+"""What the manual assignment routes share: where a request acts, and the on/off switch.
+
+Session routes name a booking or a session, not a restaurant: :func:`place_of` finds the
+restaurant behind the id and checks the caller works there (another restaurant's ids
+answer 404, exactly like missing ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path
+
+from maitred import errors
+from maitred.api.deps import CurrentStaff, ServicesDep
+from maitred.api.routes import manual_schemas as schemas
+from maitred.services import floors, sessions
+from maitred.services.session_answers import SessionAnswer
+from maitred.store.sessions import SessionRepository
+
+SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The restaurant a request acts in, found from its booking or session."""
+
+    restaurant_id: int
+    actor: sessions.Actor
+
+
+def place_of(
+    services: ServicesDep, staff: CurrentStaff, *, booking_id: int | None = None,
+    session_id: int | None = None, gated: bool = True,
+) -> Place:
+    """The restaurant behind the id, if the caller works there (else a plain 404)."""
+    with services.db.uow() as tx:
+        repo = SessionRepository(tx.conn)
+        if booking_id is not None:
+            restaurant_id = repo.restaurant_of_booking(booking_id)
+            missing: errors.NotFound = errors.NotFound("booking", booking_id)
+        else:
+            assert session_id is not None
+            restaurant_id = repo.restaurant_of_session(session_id)
+            missing = errors.NotFound("session", session_id)
+        if staff.role_in(restaurant_id) is None:
+            raise missing  # another restaurant's ids look exactly like missing ones
+        enabled = floors.flags_of(tx, services.settings, restaurant_id).get(
+            "manual_assignment_session_enabled", True)
+    if gated and not enabled:
+        raise errors.NotFound("route", "manual session",
+                              "manual assignment sessions are switched off here")
+    return Place(restaurant_id, sessions.Actor(staff.id))
+
+
+def switched_on(services: ServicesDep) -> None:
+    if not services.settings.manual_assignment_session_enabled:
+        raise errors.NotFound("route", "manual session",
+                              "manual assignment sessions are switched off here")
+
+
+def _by_session(services: ServicesDep, staff: CurrentStaff, session_id: SessionId) -> Place:
+    return place_of(services, staff, session_id=session_id)
+
+
+SessionPlace = Annotated[Place, Depends(_by_session)]
+On = Depends(switched_on)
+
+
+def render(found: SessionAnswer) -> schemas.Session:
+    return schemas.Session.model_validate(found.to_json())

@@ -1,0 +1,367 @@
+"""Manual assignment sessions: a host picks tables for one booking, and nobody races them.
+
+One session per booking and staff member (DESIGN.md §4)::
+
+    PROPOSED --(valid selection, hold acquired)--> HELD --(confirm)--> CONFIRMED
+       |  ^                                         |  |
+       |  +-------(selection changed)---------------+  +--(TTL passed)--> EXPIRED
+       +--(cancel)--> CANCELLED <--(cancel)---------+
+
+Every move is a compare-and-set on the session row that writes a history row and an
+event in the same transaction; a move the diagram does not draw is
+:class:`~maitred.errors.IllegalTransition` naming the current state. A selection is
+judged by the same constraint engine as automatic placement
+(:func:`maitred.engine.rules.check`), and when it passes, the hold is taken in the same
+transaction, so "valid" and "held" can never drift apart. When two hosts want one table
+at once, the database's exclusion constraint decides; the loser's session stays
+``PROPOSED`` and says which table, held by which booking and whom, free again when.
+
+Time is the database's clock: a ``HELD`` session past its ``expires_at`` is ``EXPIRED``
+the moment it lapses, whether or not the sweeper has been round yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from maitred import errors
+from maitred.config import Settings
+from maitred.services import bookings as factory
+from maitred.services import floors, snapshot
+from maitred.services.session_answers import (
+    SessionAnswer,
+    ViolationView,
+    answer,
+    judge,
+    table_conflict,
+)
+from maitred.store.db import UnitOfWork
+from maitred.store.records import Booking
+from maitred.store.sessions import Session, SessionRepository
+
+PROPOSED, HELD, CONFIRMED, CANCELLED, EXPIRED = (
+    "PROPOSED", "HELD", "CONFIRMED", "CANCELLED", "EXPIRED")
+ACTIVE = frozenset({PROPOSED, HELD})
+
+# The diagram above, as data: every move not listed here is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PROPOSED: frozenset({PROPOSED, HELD, CANCELLED, EXPIRED}),
+    HELD: frozenset({PROPOSED, HELD, CONFIRMED, CANCELLED, EXPIRED}),
+    CONFIRMED: frozenset(),
+    CANCELLED: frozenset(),
+    EXPIRED: frozenset(),
+}
+
+# A session left PROPOSED this long (no hold, nobody touching it) is orphaned: the host
+# walked away. Ending it frees the one-active-session slot for that booking and host.
+IDLE_SECONDS = 30 * 60
+
+# Bookings whose tables may still be chosen by hand.
+OPEN_BOOKINGS = frozenset({"pending", "assignment_pending", "manual_review"})
+
+
+class SessionExpired(errors.IllegalTransition):
+    """The session's hold ran out before it was confirmed; start again."""
+
+    code = "session-expired"
+
+    def __init__(self, session_id: int, wanted: str) -> None:
+        super().__init__("session", session_id, EXPIRED, wanted,
+                         f"session {session_id} is EXPIRED: its hold ran out before it was "
+                         "confirmed; open a new session")
+
+
+class StaleSelection(errors.StaleVersion):
+    """Your selection is out of date: someone changed it since you read it."""
+
+    code = "stale-selection"
+
+    def __init__(self, session_id: int, expected: int, current: int,
+                 session: dict[str, Any]) -> None:
+        self.session = session
+        super().__init__("session", session_id, expected, current,
+                         f"session {session_id} is at selectionVersion {current}, not "
+                         f"{expected}; the current session is attached")
+
+
+class SelectionRefused(errors.Conflict):
+    """The selection no longer passes the floor's rules."""
+
+    code = "selection-refused"
+
+    def __init__(self, session_id: int, violations: list[dict[str, Any]]) -> None:
+        self.session_id = session_id
+        self.violations = violations
+        reasons = " ".join(str(v["message"]) for v in violations)
+        super().__init__(f"session {session_id} cannot be confirmed: {reasons}")
+
+
+class TableHeld(errors.TableUnavailable):
+    """The table is held or taken by another party for an overlapping time."""
+
+    def __init__(self, table_id: int, table_label: str, holder_booking_id: int | None,
+                 holder_staff_id: int | None, holder_staff_name: str | None,
+                 free_at: Any, detail: str) -> None:
+        self.table_label = table_label
+        self.holder_booking_id = holder_booking_id
+        self.holder_staff_id = holder_staff_id
+        self.holder_staff_name = holder_staff_name
+        super().__init__(table_id, holder_booking_id, free_at, detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The staff member acting, as history rows and events name them."""
+
+    staff_id: int
+
+    @property
+    def name(self) -> str:
+        return f"staff:{self.staff_id}"
+
+
+# -- the use cases --------------------------------------------------------------------------
+
+
+def open_session(
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, booking_id: int, actor: Actor,
+    table_ids: Sequence[int] | None,
+) -> SessionAnswer:
+    """Find or start the host's session for the booking and, if given, set its tables."""
+    repo = SessionRepository(tx.conn)
+    booking = tx.bookings.get(restaurant_id, booking_id)
+    _check_bookable(tx, booking)
+    session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
+                                 idle_seconds=IDLE_SECONDS)
+    if session.lapsed:  # a session that ran out is ended, and a fresh one begins
+        expire(tx, session, reason="ran out before the host came back")
+        session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
+                                     idle_seconds=IDLE_SECONDS)
+    if created:
+        _record(tx, session, None, PROPOSED, actor.name, "opened", "session.opened")
+    if table_ids is None:
+        return _keep_alive(tx, settings, session, booking)
+    return _select(tx, settings, session, booking, list(table_ids), actor)
+
+
+def get_session(
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int
+) -> SessionAnswer:
+    """The session as it stands, re-judged against the floor right now."""
+    session = SessionRepository(tx.conn).get(restaurant_id, session_id)
+    booking = tx.bookings.get(restaurant_id, session.booking_id)
+    return answer(tx, settings, session, booking)
+
+
+def change_selection(
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
+    table_ids: Sequence[int], selection_version: int,
+) -> SessionAnswer:
+    """Set new tables, if the host saw the latest selection (else :class:`StaleSelection`)."""
+    session = _mine(tx, restaurant_id, session_id, actor, wanted=HELD)
+    if session.selection_version != selection_version:
+        booking = tx.bookings.get(restaurant_id, session.booking_id)
+        current = answer(tx, settings, session, booking).to_json()
+        raise StaleSelection(session_id, selection_version, session.selection_version,
+                             current)
+    booking = tx.bookings.get(restaurant_id, session.booking_id)
+    return _select(tx, settings, session, booking, list(table_ids), actor)
+
+
+def confirm(
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
+) -> SessionAnswer:
+    """Turn the session's hold into the booking's assignment, in this one transaction."""
+    session = _mine(tx, restaurant_id, session_id, actor, wanted=CONFIRMED)
+    if session.state != HELD or session.hold_id is None:
+        raise errors.IllegalTransition("session", session_id, session.state, CONFIRMED)
+    booking = tx.bookings.get(restaurant_id, session.booking_id, for_update=True)
+    _check_bookable(tx, booking)
+    snap = snapshot.for_booking(tx, settings, booking)
+    violations = judge(snap, booking, session.selection, session.hold_id)
+    if violations:
+        raise SelectionRefused(session_id, [v.to_json() for v in violations])
+    tx.allocations.confirm_hold(restaurant_id, session.hold_id, source="manual",
+                                assigned_by=actor.staff_id)
+    factory.transition(tx, restaurant_id, booking.id, "assigned",
+                       expected_version=booking.version, actor=actor.name,
+                       reason=f"seated by hand (session {session_id})",
+                       assignment_strategy="manual")
+    done = SessionRepository(tx.conn).save(session, state=CONFIRMED)
+    _record(tx, done, HELD, CONFIRMED, actor.name, "confirmed", "session.confirmed")
+    return answer(tx, settings, done, tx.bookings.get(restaurant_id, booking.id))
+
+
+def cancel(
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
+) -> SessionAnswer:
+    """End the session and give its tables back."""
+    repo = SessionRepository(tx.conn)
+    session = repo.get(restaurant_id, session_id, for_update=True)
+    _owner(session, actor)
+    booking = tx.bookings.get(restaurant_id, session.booking_id)
+    if session.lapsed:  # it ran out already: record that, tables are back either way
+        return answer(tx, settings, expire(tx, session, reason="ran out"), booking)
+    _check_move(session, CANCELLED)
+    if session.state == HELD and session.hold_id is not None:
+        tx.allocations.release_hold(restaurant_id, session.hold_id)
+    done = repo.save(session, state=CANCELLED)
+    _record(tx, done, session.state, CANCELLED, actor.name, "cancelled", "session.cancelled")
+    return answer(tx, settings, done, booking)
+
+
+def expire(tx: UnitOfWork, session: Session, *, actor: str = "sweeper",
+           reason: str = "hold ran out") -> Session:
+    """End a session past its time (the sweeper, or any write that finds it lapsed)."""
+    if EXPIRED not in TRANSITIONS[session.state]:  # the stored state: it has not moved yet
+        raise errors.IllegalTransition("session", session.id, session.state, EXPIRED)
+    if session.hold_id is not None:
+        hold = tx.allocations.get_hold(session.restaurant_id, session.hold_id)
+        if hold.status == "active":
+            tx.allocations.expire_stale_holds(session.restaurant_id, hold.table_ids)
+    done = SessionRepository(tx.conn).save(session, state=EXPIRED)
+    _record(tx, done, session.state, EXPIRED, actor, reason, "session.expired")
+    return done
+
+
+def expire_lapsed(
+    tx: UnitOfWork, *, restaurant_id: int | None = None,
+    table_ids: Sequence[int] | None = None, limit: int = 100,
+) -> list[int]:
+    """Expire sessions past their time (only those holding ``table_ids``, if given)."""
+    repo = SessionRepository(tx.conn)
+    ended = []
+    for session_id, owner in repo.lapsed(restaurant_id=restaurant_id, table_ids=table_ids,
+                                         limit=limit):
+        expire(tx, repo.get(owner, session_id))
+        ended.append(session_id)
+    return ended
+
+
+# -- choosing tables ------------------------------------------------------------------------
+
+
+def _select(
+    tx: UnitOfWork, settings: Settings, session: Session, booking: Booking,
+    table_ids: list[int], actor: Actor,
+) -> SessionAnswer:
+    """Judge the tables; hold them if they pass; record the move either way."""
+    repo = SessionRepository(tx.conn)
+    chosen = sorted(set(table_ids))
+    if (session.state == HELD and chosen == session.selection
+            and len(chosen) == len(table_ids)):
+        return _keep_alive(tx, settings, session, booking)
+    restaurant_id = session.restaurant_id
+    if session.state == HELD and session.hold_id is not None:
+        # The old tables go back before the new ones are judged: a host moving a party
+        # from T4 to T4+T5 must not be told T4 is held (by themselves).
+        tx.allocations.release_hold(restaurant_id, session.hold_id)
+    snap = snapshot.for_booking(tx, settings, booking)
+    policy = snap.view.policy
+    end_at = booking.end_at + timedelta(minutes=policy.buffer_minutes)
+    violations: list[ViolationView] = judge(snap, booking, table_ids, None)
+    hold_id = None
+    if not violations:
+        # Clear on write: a dead sweeper never blocks these tables past their TTL.
+        expire_lapsed(tx, restaurant_id=restaurant_id, table_ids=chosen)
+        tx.allocations.expire_stale_holds(restaurant_id, chosen)
+        try:
+            with tx.conn.transaction():  # a refusal undoes the half-made hold only
+                hold = tx.allocations.hold(
+                    restaurant_id, booking.id, chosen, booking.start_at, end_at,
+                    ttl_seconds=policy.hold_ttl_seconds, session_id=session.id,
+                    source="manual", created_by=actor.staff_id)
+            hold_id = hold.id
+        except errors.TableUnavailable as exc:
+            violations = [table_conflict(tx, snap, exc, booking, end_at)]
+    state = HELD if hold_id is not None else PROPOSED
+    digest, parts = snapshot.fingerprint(snap, booking, chosen, end_at, own_hold=hold_id)
+    versions = snap.versions(booking, end_at)
+    saved = repo.save(
+        session, state=state, selection=chosen,
+        selection_version=session.selection_version + 1,
+        context_version=snapshot.context_version(snap, booking, end_at),
+        policy_version=snap.view.restaurant.policy_version, snapshot_hash=digest,
+        snapshot_parts=parts, hold_id=hold_id,
+        tables_version=versions.tables, adjacency_version=versions.adjacency,
+        flags_version=versions.flags, window_version=versions.window,
+        holds_version=versions.holds, assignments_version=versions.assignments,
+        ttl_seconds=policy.hold_ttl_seconds if hold_id is not None else IDLE_SECONDS)
+    why = "tables held" if hold_id is not None else (
+        "selection contested" if violations else "selection changed")
+    _record(tx, saved, session.state, state, actor.name, why,
+            "session.held" if hold_id is not None else "session.proposed",
+            {"selection": chosen, "violations": [v.kind for v in violations]})
+    return answer(tx, settings, saved, booking, snap=snap, violations=violations)
+
+
+def _keep_alive(
+    tx: UnitOfWork, settings: Settings, session: Session, booking: Booking
+) -> SessionAnswer:
+    """The host is still at it: a held session's hold lives on from now."""
+    repo = SessionRepository(tx.conn)
+    if session.state == HELD and session.hold_id is not None:
+        ttl = floors.policy_of(tx, settings, session.restaurant_id).hold_ttl_seconds
+        tx.allocations.touch_hold(session.restaurant_id, session.hold_id, ttl_seconds=ttl)
+        session = repo.save(session, ttl_seconds=ttl)
+    elif session.state == PROPOSED:
+        session = repo.save(session, ttl_seconds=IDLE_SECONDS)
+    return answer(tx, settings, session, booking)
+
+
+# -- rules of the machine -------------------------------------------------------------------
+
+
+def _check_move(session: Session, to_state: str) -> None:
+    state = EXPIRED if session.lapsed else session.state
+    if to_state not in TRANSITIONS[state]:
+        if state == EXPIRED:
+            raise SessionExpired(session.id, to_state)
+        raise errors.IllegalTransition("session", session.id, state, to_state)
+
+
+def _owner(session: Session, actor: Actor) -> None:
+    # A session is one host's work in progress: others may look, not steer.
+    if session.created_by != actor.staff_id:
+        raise errors.Forbidden(f"session {session.id} belongs to another staff member")
+
+
+def _mine(
+    tx: UnitOfWork, restaurant_id: int, session_id: int, actor: Actor, *, wanted: str
+) -> Session:
+    session = SessionRepository(tx.conn).get(restaurant_id, session_id, for_update=True)
+    _owner(session, actor)
+    _check_move(session, wanted)
+    return session
+
+
+def _check_bookable(tx: UnitOfWork, booking: Booking) -> None:
+    if booking.state not in OPEN_BOOKINGS:
+        raise errors.IllegalTransition(
+            "booking", booking.id, booking.state, "seated by hand",
+            f"booking {booking.id} is {booking.state}; only a booking without tables can be "
+            "seated in a session (unassign it first)")
+    if tx.allocations.assignments(booking.restaurant_id, booking.id):
+        raise errors.IllegalTransition(
+            "booking", booking.id, "assigned", "seated by hand",
+            f"booking {booking.id} already has tables; unassign them first")
+
+
+def _record(
+    tx: UnitOfWork, session: Session, from_state: str | None, to_state: str, actor: str,
+    reason: str, event: str, extra: dict[str, Any] | None = None,
+) -> None:
+    """History row and event for one move, in the move's transaction."""
+    if from_state is not None and to_state not in TRANSITIONS[from_state]:
+        raise errors.IllegalTransition("session", session.id, from_state, to_state)
+    metadata = {"selection": session.selection, "selection_version": session.selection_version,
+                **(extra or {})}
+    SessionRepository(tx.conn).add_history(session, from_state, to_state, actor=actor,
+                                           reason=reason, metadata=metadata)
+    tx.events.append(session.restaurant_id, event, {
+        "session_id": session.id, "from": from_state, "to": to_state,
+        "selection": session.selection, "staff_id": session.created_by,
+    }, booking_id=session.booking_id, actor=actor)

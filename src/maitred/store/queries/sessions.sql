@@ -1,0 +1,124 @@
+-- name: restaurant_of_booking
+-- Which restaurant a booking belongs to: the session routes name a booking, not a tenant,
+-- and the caller's membership is checked against the answer.
+SELECT restaurant_id FROM bookings WHERE id = %(booking_id)s;
+
+-- name: restaurant_of_session
+SELECT restaurant_id FROM manual_assignment_sessions WHERE id = %(session_id)s;
+
+-- name: open
+-- The staff member's new session for the booking; nothing when one is already active
+-- (the partial unique index manual_assignment_sessions_one_active decides, race-free).
+INSERT INTO manual_assignment_sessions (restaurant_id, booking_id, created_by, expires_at)
+VALUES (%(restaurant_id)s, %(booking_id)s, %(staff_id)s,
+        now() + make_interval(secs => %(idle_seconds)s))
+ON CONFLICT (booking_id, created_by) WHERE state IN ('PROPOSED', 'HELD') DO NOTHING
+RETURNING id;
+
+-- name: find_active
+SELECT id FROM manual_assignment_sessions
+WHERE restaurant_id = %(restaurant_id)s AND booking_id = %(booking_id)s
+  AND created_by = %(staff_id)s AND state IN ('PROPOSED', 'HELD');
+
+-- name: get
+SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
+       s.selection_version, s.context_version, s.policy_version, s.snapshot_hash,
+       s.snapshot_parts, s.hold_id, s.expires_at, s.tables_version, s.adjacency_version,
+       s.flags_version, s.window_version, s.holds_version, s.assignments_version, s.version,
+       s.created_at, s.updated_at,
+       (s.state IN ('PROPOSED', 'HELD') AND s.expires_at <= now()) AS lapsed
+FROM manual_assignment_sessions s
+WHERE s.restaurant_id = %(restaurant_id)s AND s.id = %(session_id)s;
+
+-- name: get_for_update
+-- Locks the session row: confirm, cancel and selection changes of one session queue up.
+SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
+       s.selection_version, s.context_version, s.policy_version, s.snapshot_hash,
+       s.snapshot_parts, s.hold_id, s.expires_at, s.tables_version, s.adjacency_version,
+       s.flags_version, s.window_version, s.holds_version, s.assignments_version, s.version,
+       s.created_at, s.updated_at,
+       (s.state IN ('PROPOSED', 'HELD') AND s.expires_at <= now()) AS lapsed
+FROM manual_assignment_sessions s
+WHERE s.restaurant_id = %(restaurant_id)s AND s.id = %(session_id)s
+FOR UPDATE;
+
+-- name: save
+-- Compare-and-set: the row changes only if nobody changed it since ``version`` was read.
+UPDATE manual_assignment_sessions SET
+    state = %(state)s, selection = %(selection)s, selection_version = %(selection_version)s,
+    context_version = %(context_version)s, policy_version = %(policy_version)s,
+    snapshot_hash = %(snapshot_hash)s, snapshot_parts = %(snapshot_parts)s,
+    hold_id = %(hold_id)s,
+    expires_at = CASE WHEN %(ttl_seconds)s::integer IS NULL THEN %(expires_at)s::timestamptz
+                      ELSE now() + make_interval(secs => %(ttl_seconds)s) END,
+    tables_version = %(tables_version)s, adjacency_version = %(adjacency_version)s,
+    flags_version = %(flags_version)s, window_version = %(window_version)s,
+    holds_version = %(holds_version)s, assignments_version = %(assignments_version)s,
+    version = version + 1, updated_at = now()
+WHERE restaurant_id = %(restaurant_id)s AND id = %(id)s AND version = %(version)s
+RETURNING id;
+
+-- name: add_history
+INSERT INTO manual_assignment_session_history (restaurant_id, session_id, from_state, to_state,
+                                               actor, reason, metadata)
+VALUES (%(restaurant_id)s, %(session_id)s, %(from_state)s, %(to_state)s, %(actor)s,
+        %(reason)s, %(metadata)s);
+
+-- name: history
+SELECT from_state, to_state, actor, reason, metadata, created_at
+FROM manual_assignment_session_history
+WHERE restaurant_id = %(restaurant_id)s AND session_id = %(session_id)s
+ORDER BY id;
+
+-- name: busy
+-- Every live allocation overlapping the period, with who holds it: the day's busy windows
+-- as a host sees them ("held by Anna for booking 17"). Holds past their TTL are left out
+-- even before the sweeper reaches them.
+SELECT a.table_id, a.booking_id, a.kind, a.hold_id, h.session_id, h.created_by AS staff_id,
+       s.name AS staff_name, lower(a.during) AS start_at, upper(a.during) AS end_at,
+       b.locked
+FROM allocations a
+LEFT JOIN table_holds h ON h.id = a.hold_id
+LEFT JOIN staff_users s ON s.id = h.created_by
+JOIN bookings b ON b.id = a.booking_id
+WHERE a.restaurant_id = %(restaurant_id)s
+  AND a.during && tstzrange(%(start_at)s, %(end_at)s, '[)')
+  AND (a.kind = 'assignment' OR a.expires_at > now())
+ORDER BY a.table_id, lower(a.during), a.id;
+
+-- name: holder
+-- Who keeps a table over a window right now (for a conflict the database raised).
+SELECT a.booking_id, a.kind, h.created_by AS staff_id, s.name AS staff_name,
+       upper(a.during) AS free_at
+FROM allocations a
+LEFT JOIN table_holds h ON h.id = a.hold_id
+LEFT JOIN staff_users s ON s.id = h.created_by
+WHERE a.table_id = %(table_id)s AND a.during && tstzrange(%(start_at)s, %(end_at)s, '[)')
+  AND a.booking_id <> %(booking_id)s
+ORDER BY upper(a.during) DESC
+LIMIT 1;
+
+-- name: lapsed
+-- Sessions past their time: HELD ones whose hold ran out, PROPOSED ones left idle. SKIP
+-- LOCKED: a session a host is confirming right now is theirs to finish, not the sweeper's.
+SELECT id, restaurant_id FROM manual_assignment_sessions
+WHERE state IN ('PROPOSED', 'HELD') AND expires_at <= now()
+  AND (%(restaurant_id)s::bigint IS NULL OR restaurant_id = %(restaurant_id)s)
+  AND (%(table_ids)s::bigint[] IS NULL OR EXISTS (
+      SELECT 1 FROM table_hold_members m
+      WHERE m.hold_id = manual_assignment_sessions.hold_id
+        AND m.table_id = ANY(%(table_ids)s::bigint[])))
+ORDER BY id
+LIMIT %(limit)s
+FOR UPDATE SKIP LOCKED;
+
+-- name: restaurants_with_stale_holds
+SELECT DISTINCT restaurant_id FROM table_holds
+WHERE status = 'active' AND expires_at <= now()
+ORDER BY restaurant_id;
+
+-- name: staff_name
+SELECT name FROM staff_users WHERE id = %(staff_id)s;
+
+-- name: session_of_hold
+SELECT session_id FROM table_holds WHERE id = %(hold_id)s;
