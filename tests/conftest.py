@@ -89,7 +89,7 @@ def template_database_url(pg_server_url: str, template_database: str) -> str:
 def database_url(pg_server_url: str, template_database: str) -> Iterator[str]:
     template = template_database
     name = f"maitred_test_{os.getpid()}_{next(_copies)}"
-    admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY")
+    admin(pg_server_url, f"CREATE DATABASE {name} TEMPLATE {template}")
     try:
         yield with_database(pg_server_url, name)
     finally:

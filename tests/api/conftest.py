@@ -95,11 +95,52 @@ def serving(app: FastAPI) -> Iterator[httpx.Client]:
         listener.close()
 
 
+class _Switch:
+    """One ASGI app slot: a single server for the whole run, a fresh app for each test."""
+
+    def __init__(self) -> None:
+        self.app: FastAPI | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert self.app is not None, "no app is being served"
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[tuple[_Switch, str]]:
+    # Starting and stopping uvicorn costs a few tenths of a second; once per run is enough.
+    # The apps it serves are built per test (their services are handed in, so they need
+    # no lifespan).
+    switch = _Switch()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(switch, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the test server stopped while starting"
+        time.sleep(0.01)
+    try:
+        yield switch, f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
 @pytest.fixture
-def client(services: bootstrap.Services) -> Iterator[httpx.Client]:
+def client(
+    services: bootstrap.Services, _server: tuple[_Switch, str]
+) -> Iterator[httpx.Client]:
     """An HTTP client on the app over this test's services."""
-    with serving(create_app(services.settings, services)) as http:
-        yield http
+    switch, url = _server
+    switch.app = create_app(services.settings, services)
+    try:
+        with httpx.Client(base_url=url, timeout=10) as http:
+            yield http
+    finally:
+        switch.app = None
 
 
 @pytest.fixture

@@ -101,4 +101,9 @@ def test_an_admin_adds_a_new_host_who_can_then_see_the_restaurant(
 def test_the_last_admin_cannot_leave_the_restaurant(owner: Person, bistro: int) -> None:
     answer = owner.delete(f"/api/restaurants/{bistro}/members/{owner.id}")
     assert answer.status_code == 409
+    assert answer.json()["type"] == "/problems/in-use"
     assert "at least one admin" in answer.json()["detail"]
+    demoted = owner.put(f"/api/restaurants/{bistro}/members",
+                        {"email": "olga@bistro.test", "role": "manager"})
+    assert demoted.status_code == 409
+    assert owner.get(f"/api/restaurants/{bistro}/members").json()[0]["role"] == "admin"

@@ -30,3 +30,11 @@ def test_the_demo_loads_once_and_every_start_gets_a_token_that_works(
                      headers={"Authorization": f"Bearer {first.token}"}).json()
     assert len(day["bookings"]) == len(demo.floor_document()["bookings"])
     assert {b["source"] for b in day["bookings"]} == {"import"}
+    # Parties pinned to tables in the file arrive seated there, and say so.
+    pinned = [b for b in demo.floor_document()["bookings"] if b["locked_tables"]]
+    assigned = [b for b in day["bookings"] if b["state"] == "assigned"]
+    assert len(assigned) == len(pinned) > 0
+    assert all(b["tableIds"] and b["locked"] for b in assigned)
+    one = client.get(f"/api/restaurants/{first.restaurant_id}/bookings/{assigned[0]['id']}",
+                     headers={"Authorization": f"Bearer {first.token}"}).json()
+    assert one["tableIds"] == assigned[0]["tableIds"]

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-MAITRED = Path("/tmp/maitred-serve-only")  # TEMP
+MAITRED = Path(sys.executable).with_name("maitred")  # the console script pip installed
 START_TIMEOUT_S = 60  # a generous bound for a loaded CI machine; the figure is measured apart
 
 

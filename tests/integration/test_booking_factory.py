@@ -156,3 +156,19 @@ def test_transitions_follow_the_state_machine(db: Database, small_floor: SmallFl
     assert assigned.assignment_attempts == 1
     with pytest.raises(IllegalTransition), db.uow() as tx:
         bookings.transition(tx, r, booking.id, "completed", expected_version=3)
+
+
+def test_a_transaction_scoped_to_the_restaurant_runs_the_whole_booking_life(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    with db.uow(restaurants=[r], actor="staff:3") as tx:
+        booking = bookings.create_booking(tx, SETTINGS, r, BookingRequest(
+            party_size=4, start_at=SEVEN_PM, guest_name="Ada", guest_phone="+331"))
+        hold = tx.allocations.hold(r, booking.id, [small_floor.table_ids["T3"]],
+                                   booking.start_at, booking.end_at, ttl_seconds=60)
+        tx.allocations.confirm_hold(r, hold.id)
+    with db.uow(restaurants=[r]) as tx:
+        cancelled = bookings.cancel_booking(tx, r, booking.id, expected_version=1)
+        assert tx.events.last_seq(r) == len(tx.events.since(r))
+    assert cancelled.state == "cancelled"

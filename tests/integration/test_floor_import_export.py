@@ -33,6 +33,9 @@ def test_an_exported_import_is_the_same_day(db: Database) -> None:
     again = bench.parse(json.loads(json.dumps(doc)))
 
     assert doc["restaurant"]["name"] == "Round trip"
+    for part in ("zones", "tables", "combinations", "adjacency", "service", "timezone"):
+        assert doc["restaurant"][part] == load()["restaurant"][part], part
+    assert doc["bookings"] == load()["bookings"]  # same bookings, fields and order
     assert again.origin == original.origin
     assert again.policy.buffer_minutes == original.policy.buffer_minutes == 15
     assert dict(again.floor.tables) == dict(original.floor.tables)

@@ -151,3 +151,24 @@ def test_deleting_a_restaurant_removes_everything_it_owned(
         tx.restaurants.get(r)
     with db.uow() as tx:
         assert tx.allocations.in_window(r, start, start + timedelta(hours=2)) == []
+
+
+def test_a_transaction_scoped_to_one_restaurant_cannot_see_or_touch_another(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    mine = small_floor.restaurant_id
+    with db.uow() as tx:
+        other = tx.restaurants.create("Elsewhere")
+        other_zone = tx.zones.create(other.id, "main")
+    with db.uow(restaurants=[other.id]) as tx:
+        assert tx.tables.list(mine) == []  # the database itself hides them
+        assert [r.id for r in tx.restaurants.list()] == [other.id]
+    with pytest.raises(NotFound), db.uow(restaurants=[other.id]) as tx:
+        tx.tables.get(mine, small_floor.table_ids["T1"])
+    with pytest.raises(NotFound), db.uow(restaurants=[other.id]) as tx:
+        tx.zones.create(mine, "sneaky")
+    with db.uow(restaurants=[mine]) as tx:  # its own restaurant works as usual
+        tx.tables.create(mine, zone_id=small_floor.zone_id, label="T9", max_party=2)
+        assert len(tx.tables.list(mine)) == 5
+    with db.uow() as tx:
+        assert tx.zones.list(other.id)[0].id == other_zone.id

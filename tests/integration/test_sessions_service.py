@@ -284,3 +284,86 @@ def test_one_host_opening_a_booking_twice_gets_the_same_session(
                                        anna.actor, [small_floor.table_ids["T1"]])
     assert second.session.id == first.session.id
     assert (first.state, second.state) == ("PROPOSED", "HELD")
+
+
+def test_coming_back_to_a_held_session_refreshes_its_hold(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    anna = host(db, small_floor, "Anna")
+    booking = party(db, small_floor, 2)
+    t1 = small_floor.table_ids["T1"]
+    settings = settings_for(db)
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        held = sessions.open_session(tx, settings, r, booking, anna.actor, [t1])
+        first = tx.allocations.get_hold(r, held.session.hold_id or 0)
+    time.sleep(0.05)
+    with db.uow() as tx:
+        again = sessions.open_session(tx, settings, r, booking, anna.actor, [t1])
+        touched = tx.allocations.get_hold(r, held.session.hold_id or 0)
+    assert again.session.id == held.session.id
+    assert again.session.hold_id == held.session.hold_id
+    assert again.session.selection_version == held.session.selection_version
+    assert touched.last_touched_at > first.last_touched_at
+    assert touched.expires_at > first.expires_at
+    assert again.session.expires_at == touched.expires_at
+
+
+def test_seating_a_booking_ends_another_hosts_session_for_it_and_frees_its_hold(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    anna, bob = host(db, small_floor, "Anna"), host(db, small_floor, "Bob")
+    booking = party(db, small_floor, 2)
+    t1, t2 = small_floor.table_ids["T1"], small_floor.table_ids["T2"]
+    settings = settings_for(db)
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        mine = sessions.open_session(tx, settings, r, booking, anna.actor, [t1])
+    with db.uow() as tx:
+        theirs = sessions.open_session(tx, settings, r, booking, bob.actor, [t1])
+    assert theirs.state == "PROPOSED"  # another host's hold for the same party still counts
+    assert theirs.violations[0].holder_staff_id == anna.id
+    with db.uow() as tx:
+        theirs = sessions.change_selection(tx, settings, r, theirs.session.id, bob.actor, [t2],
+                                           theirs.session.selection_version)
+    assert theirs.state == "HELD"
+    with db.uow() as tx:
+        sessions.confirm(tx, settings, r, mine.session.id, anna.actor)
+    with db.uow() as tx:
+        ended = sessions.get_session(tx, settings, r, theirs.session.id)
+        kept = tx.allocations.for_booking(r, booking)
+    assert ended.state == "CANCELLED"
+    assert [(a.table_id, a.kind) for a in kept] == [(t1, "assignment")]
+
+
+def test_an_assigned_booking_can_be_moved_by_hand_keeping_the_table_it_stays_at(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    anna = host(db, small_floor, "Anna")
+    booking = party(db, small_floor, 2)
+    t1, t2, t3 = (small_floor.table_ids[t] for t in ("T1", "T2", "T3"))
+    settings = settings_for(db)
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        first = sessions.open_session(tx, settings, r, booking, anna.actor, [t1])
+    with db.uow() as tx:
+        sessions.confirm(tx, settings, r, first.session.id, anna.actor)
+    with db.uow() as tx:
+        moving = sessions.open_session(tx, settings, r, booking, anna.actor, [t3])
+    assert moving.state == "HELD"
+    assert moving.violations == []
+    with db.uow() as tx:
+        sessions.confirm(tx, settings, r, moving.session.id, anna.actor)
+        assert [a.table_id for a in tx.allocations.assignments(r, booking)] == [t3]
+    with db.uow() as tx:  # back to a table it does not sit at, then to one it does
+        again = sessions.open_session(tx, settings, r, booking, anna.actor, [t2])
+        assert again.state == "HELD"
+    with db.uow() as tx:
+        same = sessions.change_selection(tx, settings, r, again.session.id, anna.actor, [t3],
+                                         again.session.selection_version)
+    assert same.state == "HELD"
+    assert same.session.hold_id is None  # nothing new to hold: it sits at T3 already
+    with db.uow() as tx:
+        sessions.confirm(tx, settings, r, same.session.id, anna.actor)
+        assert [a.table_id for a in tx.allocations.assignments(r, booking)] == [t3]
+        assert tx.allocations.overlapping_pairs(r) == []

@@ -77,8 +77,10 @@ def test_a_lapsed_hold_never_blocks_the_next_host_even_without_a_sweeper(
         got = sessions.open_session(tx, settings_for(db), r, second, bob.actor, [t3])
     assert got.state == "HELD"
     with db.uow() as tx:
-        assert sessions.SessionRepository(tx.conn).get(r, stale.session.id).state == "EXPIRED"
+        assert sessions.get_session(tx, settings_for(db), r, stale.session.id).state == "EXPIRED"
+        assert tx.allocations.get_hold(r, stale.session.hold_id or 0).status == "expired"
         assert tx.allocations.overlapping_pairs(r) == []
+    assert sweeper.sweep(db).sessions == 1  # its history catches up on the next sweep
 
 
 def test_the_background_sweeper_ends_lapsed_sessions_on_its_own(

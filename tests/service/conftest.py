@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.api.conftest import (  # noqa: F401  (fixtures, registered by import)
-    bistro,
-    client,
-    member,
-    owner,
-    person,
-    services,
-)
+import tests.api.conftest as api_fixtures
 
 from maitred import bootstrap
+
+# Every fixture of the API tests (server, client, people, the Bistro), whatever they are
+# called today: registered here by being module globals of this conftest.
+globals().update({name: value for name, value in vars(api_fixtures).items()
+                  if type(value).__name__ == "FixtureFunctionDefinition"})
 
 SEVEN_PM = datetime(2030, 6, 14, 17, 0, tzinfo=UTC)  # 19:00 in Paris
 
@@ -42,7 +40,7 @@ class Room:
 
 
 @pytest.fixture
-def room(bistro: int, services: bootstrap.Services) -> Room:  # noqa: F811
+def room(bistro: int, services: bootstrap.Services) -> Room:
     with services.db.uow() as tx:
         zone = tx.zones.create(bistro, "main", "Main room")
         tables = {label: tx.tables.create(bistro, zone_id=zone.id, label=label,

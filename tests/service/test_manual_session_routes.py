@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from tests.api.conftest import Person
+from tests.api.conftest import Person, serving
 from tests.service.conftest import SEVEN_PM, Room
+
+from maitred.api import create_app
 
 SESSION = "/api/staff/manual/session"
 
@@ -167,3 +170,21 @@ def test_a_session_answer_names_local_times_in_its_messages(room: Room, member: 
     [conflict] = body["violations"]
     assert "20:30" in conflict["message"]
     assert datetime.fromisoformat(conflict["freeAt"]) == SEVEN_PM + timedelta(minutes=90)
+
+
+def test_switched_off_in_the_settings_sessions_404_while_the_old_flow_still_holds(
+    room: Room, member: Any,
+) -> None:
+    anna = member("host")
+    booking = room.booking(4)
+    off = room.services.settings.model_copy(update={"manual_assignment_session_enabled": False})
+    dark = dataclasses.replace(room.services, settings=off)
+    with serving(create_app(off, dark)) as http:
+        headers = {**anna.headers, "Idempotency-Key": "off-1"}
+        closed = http.post(SESSION, json={"bookingId": booking}, headers=headers)
+        assert closed.status_code == 404
+        assert closed.json()["type"] == "/problems/not-found"
+        held = http.post("/api/staff/manual/hold", headers={**headers, "Idempotency-Key": "off-2"},
+                         json={"bookingId": booking, "tableIds": [room.tables["T3"]]})
+        assert held.status_code == 200, held.text
+        assert held.json()["state"] == "HELD"

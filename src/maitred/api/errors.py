@@ -151,8 +151,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    # The stack trace goes to the log, never to the client.
-    log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The stack trace goes to the server's log (Starlette re-raises to uvicorn, which logs
+    # it), never to the client.
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
     body = problem_body("internal-error", 500, "something went wrong on our side; it is logged",
                         request.url.path)
     return problem_response(500, body)

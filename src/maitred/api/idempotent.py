@@ -70,8 +70,10 @@ class Once:
 
 
 def _worth_remembering(exc: errors.MaitredError) -> bool:
-    # A lost race ("a concurrent change got there first; try again") and an unreachable
-    # database are invitations to retry; replaying them would make the retry pointless.
+    # A lost race ("a concurrent change got there first; try again": the bare Conflict the
+    # store raises for serialization failures and deadlocks; every lasting conflict has
+    # its own subclass) and an unreachable database are invitations to retry; replaying
+    # them would make the retry pointless.
     return type(exc) is not errors.Conflict and not isinstance(exc, errors.DatabaseUnavailable)
 
 

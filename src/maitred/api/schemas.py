@@ -303,6 +303,8 @@ class Booking(Model):
     locked: bool
     assigned_at: datetime | None
     assignment_strategy: str | None
+    table_ids: list[int] = Field(default_factory=list,
+                                 description="The tables it is assigned to (none yet: empty).")
     created_at: datetime
     updated_at: datetime
     cancelled_at: datetime | None
@@ -314,6 +316,27 @@ class BookingDay(Model):
 
 
 # -- service --------------------------------------------------------------------------------
+
+class FieldProblem(Model):
+    field: str
+    in_: str = Field(alias="in", description="body, query, path or header")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457). Besides these, the fields a client needs to act on it
+    (``tableId``, ``otherBookingId``, ``freeAt``, ``expected``, ``current``...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="Stable: /problems/<code>, e.g. /problems/table-unavailable")
+    title: str
+    status: int
+    detail: str = Field(description="For people: what went wrong and what to do.")
+    instance: str | None = None
+    field: str | None = Field(default=None, description="The bad field, as you named it.")
+    errors: list[FieldProblem] | None = None
+
 
 class Health(Model):
     status: Literal["ok"]

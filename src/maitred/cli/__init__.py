@@ -24,9 +24,11 @@ app.add_typer(bench, name="bench")
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app`` and ``bench``.
     from maitred.cli import (
+        bench_sessions,  # noqa: F401
         engine,  # noqa: F401
         platform,  # noqa: F401
         serve,  # noqa: F401
+        staff,  # noqa: F401
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ortools.linear_solver import pywraplp
 
+from maitred.engine.bidprice import table_kinds
 from maitred.engine.dayindex import DayIndex
 
 
@@ -23,16 +24,7 @@ def guide(index: DayIndex, *, covers_first: bool = True,
     ``covers_first`` weighs one cover above any secondary price; otherwise one cover is
     worth just more than one booking's worst price, which steers the relaxation towards
     tidier seatings (two differently shaped starts for the construction)."""
-    floor = index.floor
-    kinds: dict[tuple[str, int, int], int] = {}
-    kind_of: list[int] = []
-    for table_id in index.table_ids:
-        table = floor.tables[table_id]
-        key = (table.zone, table.min_party, table.max_party)
-        kind_of.append(kinds.setdefault(key, len(kinds)))
-    count = [0] * len(kinds)
-    for k in kind_of:
-        count[k] += 1
+    kind_of, count = table_kinds(index)
 
     lp = pywraplp.Solver.CreateSolver("GLOP")
     if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
@@ -43,7 +35,7 @@ def guide(index: DayIndex, *, covers_first: bool = True,
     weight = 1 + (sum(worst) if covers_first else max(worst, default=0))
     arrivals = sorted(set(index.start))
     # usage[kind][arrival] -> list of (variable, tables of that kind it takes)
-    usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in kinds]
+    usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in count]
     per_booking: list[dict[tuple[int, ...], pywraplp.Variable]] = []
     class_of: list[list[tuple[int, ...]]] = []
     for b in range(index.size):
@@ -81,7 +73,7 @@ def guide(index: DayIndex, *, covers_first: bool = True,
     for b, mine in enumerate(per_booking):
         value = {key: var.solution_value() for key, var in mine.items()}
         # Stable sort: within a kind the cheapest option stays first.
-        order = sorted(range(len(index.choices[b])),
-                       key=lambda i, b=b: -round(value[class_of[b][i]], 2))
+        keys = class_of[b]
+        order = sorted(range(len(keys)), key=lambda i: -round(value[keys[i]], 2))
         ranked.append(tuple(index.choices[b][i] for i in order))
     return seated, ranked

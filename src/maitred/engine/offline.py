@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from maitred.engine import lp, repair, solver
 from maitred.engine.dayindex import DayIndex
@@ -146,7 +147,7 @@ def _time_slices(index: DayIndex, *, shift: bool) -> list[Neighbourhood]:
             pairs = 0
     slices = [s for s in slices if s]
     if shift and len(slices) > 1:  # overlapping halves, so a slice edge moves
-        halves = [s[len(s) // 2:] + n[:len(n) // 2] for s, n in zip(slices, slices[1:])]
+        halves = [s[len(s) // 2:] + n[:len(n) // 2] for s, n in pairwise(slices)]
         slices = halves
     return [(None, s) for s in slices]
 

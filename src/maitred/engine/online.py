@@ -7,10 +7,10 @@ pooled until the guests sit down, so the host may move earlier parties to let a 
 
 :class:`Host` decides each arrival in three steps:
 
-1. *Acceptance control*: a small party that could only sit at a large table (or a join)
-   while the large seats at that time are already scarce is refused, keeping those seats
-   for the larger parties that usually book later in the same busy hour. Scarcity is read
-   from the floor's seat mix and the bookings accepted so far, never from later bookings.
+1. *Acceptance control*: a party whose covers do not pay the bid price of the table time
+   it would take (:mod:`maitred.engine.bidprice`: what that table is expected to bring if
+   kept for the demand still to come) is refused. The expected demand is read from the
+   floor's seats and the bookings seen so far, never from later bookings.
 2. *Direct seat or ejection chain*: find a free option, or move a few parties along
    (:meth:`maitred.engine.repair.Seating.insert`).
 3. *Exact check*: when the chains fail on a small enough neighbourhood, a short CP-SAT
@@ -20,25 +20,39 @@ pooled until the guests sit down, so the host may move earlier parties to let a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from maitred.engine import solver
+from maitred.engine.bidprice import BidPrices, bid_prices, future_share
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.repair import UNSEATED, Seating
 
 # Exact re-seating is tried only for neighbourhoods up to this many (booking, option)
 # pairs, with this much CP-SAT deterministic time: a few tenths of a second at most.
-EXACT_PAIRS = 4_000
-EXACT_DETERMINISTIC_TIME = 0.5
+EXACT_PAIRS = 1_500
+EXACT_DETERMINISTIC_TIME = 0.1
+# Bid prices are first computed once this many bookings have been seen.
+MIN_SEEN = 8
+# Ejection chains on arrival: this many steps deep, this many attempts.
+DEPTH = 3
+TRIES = 150
 
 
 @dataclass(frozen=True, slots=True)
 class Control:
-    """Acceptance control knobs: refuse a party whose best seat wastes more than
-    ``max_empty_seats`` while the seats at its time are more than ``busy_share`` taken."""
+    """Acceptance control by bid prices (:mod:`maitred.engine.bidprice`).
 
-    busy_share: float = 0.75
-    max_empty_seats: int = 1
+    ``expected_load``: share of the floor's seat-minutes a day usually asks for; the part
+    not yet asked for is expected to come, shaped like the bookings seen so far.
+    ``refresh``: prices are recomputed each time the bookings seen grow by this share.
+    ``slack``: covers a party may fall short of its table time's bid price and still be
+    taken (a sure party now against an expected one later).
+    """
+
+    expected_load: float = 1.0
+    refresh: float = 0.15
+    slack: float = 1.0
 
 
 class Host:
@@ -47,12 +61,16 @@ class Host:
     def __init__(self, index: DayIndex, control: Control | None = None) -> None:
         self.index = index
         self.control = control
-        self.seating = Seating(index)
+        self.ranked = list(index.choices)
+        self.seating = Seating(index, self.ranked)
         self.accepted: list[int] = []
         self.refused: list[int] = []
+        self.seen: list[int] = []
         self.moves = 0
         self.exact_checks = 0
-        self._seats_total = sum(index.floor.tables[t].max_party for t in index.table_ids)
+        self.price_updates = 0
+        self._prices: BidPrices | None = None
+        self._next_refresh = MIN_SEEN
         for b in range(index.size):
             if index.locked[b]:
                 # Staff pinned these parties (or they already sit there): promised up front.
@@ -65,45 +83,56 @@ class Host:
         index = self.index
         if index.locked[booking]:
             return True
-        if not index.choices[booking] or self._controlled_out(booking):
+        self.seen.append(booking)
+        self._refresh_prices()
+        if not index.choices[booking] or not self._worth_it(booking):
             self.refused.append(booking)
             return False
         before = list(self.seating.seat_of)
-        if self.seating.insert(booking, depth=3, tries=150) or self._exact(booking):
-            self.seating.commit()
-            self.accepted.append(booking)
-            self.moves += sum(1 for b, s in enumerate(self.seating.seat_of)
-                              if b != booking and before[b] != UNSEATED and s != before[b])
-            return True
-        self.refused.append(booking)
-        return False
+        mark = self.seating.mark()
+        if not (self.seating.insert(booking, depth=DEPTH, tries=TRIES) or self._exact(booking)):
+            self.refused.append(booking)
+            return False
+        if self._margin(booking, self.seating.seat_of[booking]) < -self._slack():
+            # Only a seat the later, larger parties need was left: keep it for them.
+            self.seating.rollback(mark)
+            self.refused.append(booking)
+            return False
+        self.seating.commit()
+        self.accepted.append(booking)
+        self.moves += sum(1 for b, s in enumerate(self.seating.seat_of)
+                          if b != booking and before[b] != UNSEATED and s != before[b])
+        return True
 
-    def _controlled_out(self, booking: int) -> bool:
+    def _slack(self) -> float:
+        return self.control.slack if self.control is not None else 0.0
+
+    def _refresh_prices(self) -> None:
         control = self.control
-        if control is None:
-            return False
-        index = self.index
-        best_fit = index.seats[index.choices[booking][0]].capacity - index.party[booking]
-        waste = None
-        seat = self.seating.first_free(booking)
-        if seat != UNSEATED:
-            waste = index.seats[seat].capacity - index.party[booking]
-        if waste is None or waste <= max(best_fit, control.max_empty_seats):
-            return False
-        return self._busy_share(booking) > control.busy_share
+        if control is None or len(self.seen) < self._next_refresh:
+            return
+        self._next_refresh = max(len(self.seen) + 1,
+                                 int(len(self.seen) * (1.0 + control.refresh)))
+        future = future_share(self.index, self.seen, control.expected_load)
+        self._prices = bid_prices(self.index, self.accepted, self.seen, future)
+        self.price_updates += 1
 
-    def _busy_share(self, booking: int) -> float:
-        """Share of the floor's seats taken at the busiest moment of ``booking``'s stay."""
+    def _margin(self, booking: int, seat: int) -> float:
+        """Covers gained minus the bid price of the table time used."""
+        if self._prices is None:
+            return float(self.index.party[booking])
+        return self.index.party[booking] - self._prices.cost(self.index, booking, seat)
+
+    def _worth_it(self, booking: int) -> bool:
+        """Whether some option pays its bid price; ranks the options by margin."""
+        if self._prices is None:
+            return True
         index = self.index
-        start, end = index.start[booking], index.end[booking]
-        moments = {start} | {index.start[b] for b in self.accepted
-                             if start < index.start[b] < end}
-        busiest = 0
-        for moment in moments:
-            taken = sum(index.seats[self.seating.seat_of[b]].capacity for b in self.accepted
-                        if index.start[b] <= moment < index.end[b])
-            busiest = max(busiest, taken)
-        return busiest / self._seats_total if self._seats_total else 1.0
+        margins = {s: self._margin(booking, s) for s in index.choices[booking]}
+        order = sorted(range(len(index.choices[booking])),
+                       key=lambda i: (-round(margins[index.choices[booking][i]], 6), i))
+        self.ranked[booking] = tuple(index.choices[booking][i] for i in order)
+        return max(margins.values()) >= -self._slack()
 
     def _exact(self, booking: int) -> bool:
         """Re-seat the promised parties around ``booking``'s time with CP-SAT."""
@@ -119,18 +148,14 @@ class Host:
                              free=[*around, booking])
         if found.status not in ("OPTIMAL", "FEASIBLE"):
             return False
-        mark = self.seating.mark()
         for b in around:
             self.seating.unseat(b)
         for b in [*around, booking]:
-            if found.seat_of[b] == UNSEATED or not self.seating.is_free(b, found.seat_of[b]):
-                self.seating.rollback(mark)  # pragma: no cover - the solver's answer is valid
-                return False
             self.seating.place(b, found.seat_of[b])
         return True
 
 
-def run(index: DayIndex, control: Control | None = None) -> Host:
+def run(index: DayIndex, control: Control | None = Control()) -> Host:
     """Offer every booking in creation order (ties: booking id) and return the host."""
     host = Host(index, control)
     for b in sorted(range(index.size),
@@ -140,6 +165,5 @@ def run(index: DayIndex, control: Control | None = None) -> Host:
 
 
 def _natural(key: str) -> tuple[tuple[int, str], ...]:
-    import re
-
+    """``B2`` before ``B10``."""
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", key))

@@ -213,7 +213,7 @@ def import_instance(
 def export_instance(
     tx: UnitOfWork, settings: Settings, restaurant_id: int, day: date
 ) -> dict[str, Any]:
-    """One day of a restaurant in the shared format (bookings not cancelled, by start)."""
+    """One day of a restaurant in the shared format (bookings not cancelled, in booking order)."""
     view = load_floor(tx, settings, restaurant_id)
     restaurant = view.restaurant
     tz = ZoneInfo(restaurant.timezone)
@@ -237,7 +237,6 @@ def export_instance(
             "tags_preference": sorted(b.tags_preference), "created_seq": seq,
             "locked_tables": sorted(assigned) if b.locked and assigned else None,
         })
-    bookings.sort(key=lambda b: (b["start"], b["id"]))
     floor = view.floor
     return {
         "restaurant": {
@@ -248,10 +247,12 @@ def export_instance(
             "zones": [{"id": z.code, "name": z.name} for z in zones],
             "tables": [_table_doc(t) for t in floor.tables.values()],
             "combinations": [
-                {"id": c.code, "tables": sorted(view.labels[t] for t in c.table_ids),
+                {"id": c.code, "tables": [view.labels[t] for t in sorted(c.table_ids)],
                  "min_party": c.min_party, "max_party": c.max_party}
                 for c in tx.combinations.list(restaurant_id) if c.active],
-            "adjacency": [list(edge) for edge in sorted(floor.adjacency)],
+            # In table order, as the floor was entered (ids follow the file's order).
+            "adjacency": [[view.labels[a], view.labels[b]]
+                          for a, b in tx.adjacency.list(restaurant_id)],
         },
         "bookings": bookings,
         "buffer_minutes": view.policy.buffer_minutes,

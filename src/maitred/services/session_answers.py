@@ -1,7 +1,7 @@
 """What a host sees of a manual session: its state, its tables, and every reason in words.
 
 The session answer is the whole picture a host stand needs in one response: the state
-and selection, when the hold runs out, the status of every table over the booking's
+and selection, when the hold runs out, the status of each chosen table over the booking's
 window (free, held by whom, taken by which booking), the constraint engine's verdict on
 the selection with the holder and the time each table frees, whether the floor under the
 selection changed since it was judged (and what), and, when the selection cannot be
@@ -54,7 +54,7 @@ class TableStatus:
 
     table_id: int
     label: str
-    status: str                     # selected, held, taken, inactive, blocked, free
+    status: str                     # selected, held, taken or inactive
     booking_id: int | None = None
     staff_id: int | None = None
     staff_name: str | None = None
@@ -124,9 +124,15 @@ def answer(
     snap: snapshot.Snapshot | None = None, violations: list[ViolationView] | None = None,
 ) -> SessionAnswer:
     """The whole answer for a session, judged against the floor as it is now."""
-    snap = snap or snapshot.for_booking(tx, settings, booking)
     state = "EXPIRED" if session.lapsed else session.state
     active = state in ("PROPOSED", "HELD")
+    if not active and snap is None:
+        # An ended session is history: its tables' names, no floor to judge against.
+        named = SessionRepository(tx.conn).labels(session.restaurant_id, session.selection)
+        return SessionAnswer(session, state, booking,
+                             [named.get(t, f"#{t}") for t in session.selection], [], [], [],
+                             False, [])
+    snap = snap or snapshot.for_booking(tx, settings, booking)
     own_hold = session.hold_id if state == "HELD" else None
     end_at = booking.end_at + timedelta(minutes=snap.view.policy.buffer_minutes)
     if not active:
@@ -220,25 +226,27 @@ def _statuses(
     snap: snapshot.Snapshot, session: Session, booking: Booking, end_at: datetime,
     own_hold: int | None,
 ) -> list[TableStatus]:
+    # The selection's tables only: the whole floor's colours are the context route's job,
+    # and every extra table is weight on the hot path of every call.
     view = snap.view
     chosen = set(session.selection)
     found = []
-    for table_id, label in sorted(view.labels.items(), key=lambda kv: kv[1]):
+    for table_id, label in sorted(((t, view.labels.get(t)) for t in chosen),
+                                  key=lambda kv: kv[0]):
+        if label is None:  # not a table of this restaurant: the violations say so
+            continue
         others = [r for r in snap.keeping(table_id, booking.start_at, end_at, -1)
-                  if r.hold_id is None or r.hold_id != own_hold]
+                  if (r.hold_id is None or r.hold_id != own_hold)
+                  and not (r.booking_id == booking.id and r.kind == "assignment")]
         if others:
             row = max(others, key=lambda r: r.end_at)
             found.append(TableStatus(
                 table_id, label, "held" if row.kind == "hold" else "taken", row.booking_id,
                 row.staff_id, row.staff_name, row.end_at))
-        elif table_id in chosen:
-            found.append(TableStatus(table_id, label, "selected"))
         elif not view.floor.tables[label].active:
             found.append(TableStatus(table_id, label, "inactive"))
-        elif label in view.blocked:
-            found.append(TableStatus(table_id, label, "blocked"))
         else:
-            found.append(TableStatus(table_id, label, "free"))
+            found.append(TableStatus(table_id, label, "selected"))
     return found
 
 

@@ -18,6 +18,11 @@ at once, the database's exclusion constraint decides; the loser's session stays
 
 Time is the database's clock: a ``HELD`` session past its ``expires_at`` is ``EXPIRED``
 the moment it lapses, whether or not the sweeper has been round yet.
+
+A booking already assigned may be re-seated the same way: only the tables it does not sit
+at yet are held (it cannot overlap itself), and confirming gives back the tables it
+leaves in the same transaction. Confirming also ends any other host's open session for
+the booking, so their hold does not linger until its TTL.
 """
 
 from __future__ import annotations
@@ -38,12 +43,16 @@ from maitred.services.session_answers import (
     judge,
     table_conflict,
 )
+from maitred.services.session_errors import EXPIRED as EXPIRED
+from maitred.services.session_errors import SelectionRefused as SelectionRefused
+from maitred.services.session_errors import SessionExpired as SessionExpired
+from maitred.services.session_errors import StaleSelection as StaleSelection
+from maitred.services.session_errors import TableHeld as TableHeld
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
 from maitred.store.sessions import Session, SessionRepository
 
-PROPOSED, HELD, CONFIRMED, CANCELLED, EXPIRED = (
-    "PROPOSED", "HELD", "CONFIRMED", "CANCELLED", "EXPIRED")
+PROPOSED, HELD, CONFIRMED, CANCELLED = "PROPOSED", "HELD", "CONFIRMED", "CANCELLED"
 ACTIVE = frozenset({PROPOSED, HELD})
 
 # The diagram above, as data: every move not listed here is refused.
@@ -59,57 +68,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # walked away. Ending it frees the one-active-session slot for that booking and host.
 IDLE_SECONDS = 30 * 60
 
-# Bookings whose tables may still be chosen by hand.
+# Bookings still waiting for tables; an ``assigned`` one may also be re-seated by hand.
 OPEN_BOOKINGS = frozenset({"pending", "assignment_pending", "manual_review"})
-
-
-class SessionExpired(errors.IllegalTransition):
-    """The session's hold ran out before it was confirmed; start again."""
-
-    code = "session-expired"
-
-    def __init__(self, session_id: int, wanted: str) -> None:
-        super().__init__("session", session_id, EXPIRED, wanted,
-                         f"session {session_id} is EXPIRED: its hold ran out before it was "
-                         "confirmed; open a new session")
-
-
-class StaleSelection(errors.StaleVersion):
-    """Your selection is out of date: someone changed it since you read it."""
-
-    code = "stale-selection"
-
-    def __init__(self, session_id: int, expected: int, current: int,
-                 session: dict[str, Any]) -> None:
-        self.session = session
-        super().__init__("session", session_id, expected, current,
-                         f"session {session_id} is at selectionVersion {current}, not "
-                         f"{expected}; the current session is attached")
-
-
-class SelectionRefused(errors.Conflict):
-    """The selection no longer passes the floor's rules."""
-
-    code = "selection-refused"
-
-    def __init__(self, session_id: int, violations: list[dict[str, Any]]) -> None:
-        self.session_id = session_id
-        self.violations = violations
-        reasons = " ".join(str(v["message"]) for v in violations)
-        super().__init__(f"session {session_id} cannot be confirmed: {reasons}")
-
-
-class TableHeld(errors.TableUnavailable):
-    """The table is held or taken by another party for an overlapping time."""
-
-    def __init__(self, table_id: int, table_label: str, holder_booking_id: int | None,
-                 holder_staff_id: int | None, holder_staff_name: str | None,
-                 free_at: Any, detail: str) -> None:
-        self.table_label = table_label
-        self.holder_booking_id = holder_booking_id
-        self.holder_staff_id = holder_staff_id
-        self.holder_staff_name = holder_staff_name
-        super().__init__(table_id, holder_booking_id, free_at, detail)
+RESEATABLE = OPEN_BOOKINGS | {"assigned"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +94,7 @@ def open_session(
     """Find or start the host's session for the booking and, if given, set its tables."""
     repo = SessionRepository(tx.conn)
     booking = tx.bookings.get(restaurant_id, booking_id)
-    _check_bookable(tx, booking)
+    _check_bookable(booking)
     session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
                                  idle_seconds=IDLE_SECONDS)
     if session.lapsed:  # a session that ran out is ended, and a fresh one begins
@@ -176,22 +137,44 @@ def confirm(
 ) -> SessionAnswer:
     """Turn the session's hold into the booking's assignment, in this one transaction."""
     session = _mine(tx, restaurant_id, session_id, actor, wanted=CONFIRMED)
-    if session.state != HELD or session.hold_id is None:
+    if session.state != HELD:
         raise errors.IllegalTransition("session", session_id, session.state, CONFIRMED)
     booking = tx.bookings.get(restaurant_id, session.booking_id, for_update=True)
-    _check_bookable(tx, booking)
+    _check_bookable(booking)
     snap = snapshot.for_booking(tx, settings, booking)
     violations = judge(snap, booking, session.selection, session.hold_id)
+    current = snap.assigned_to(booking.id)
+    if not violations and session.hold_id is None and not set(session.selection) <= set(current):
+        # Nothing was held because the party sat there; it has been moved since.
+        raise errors.Conflict(f"session {session_id}: booking {booking.id} was moved since "
+                              "its tables were chosen; choose them again")
     if violations:
         raise SelectionRefused(session_id, [v.to_json() for v in violations])
-    tx.allocations.confirm_hold(restaurant_id, session.hold_id, source="manual",
-                                assigned_by=actor.staff_id)
-    factory.transition(tx, restaurant_id, booking.id, "assigned",
-                       expected_version=booking.version, actor=actor.name,
-                       reason=f"seated by hand (session {session_id})",
-                       assignment_strategy="manual")
-    done = SessionRepository(tx.conn).save(session, state=CONFIRMED)
+    # A re-seat: the tables the party leaves go back first, then the held ones are theirs.
+    leaving = [t for t in current if t not in session.selection]
+    if leaving:
+        tx.allocations.unassign(restaurant_id, booking.id, leaving)
+    if session.hold_id is not None:
+        tx.allocations.confirm_hold(restaurant_id, session.hold_id, source="manual",
+                                    assigned_by=actor.staff_id)
+    if booking.state in OPEN_BOOKINGS:
+        factory.transition(tx, restaurant_id, booking.id, "assigned",
+                           expected_version=booking.version, actor=actor.name,
+                           reason=f"seated by hand (session {session_id})",
+                           assignment_strategy="manual")
+    repo = SessionRepository(tx.conn)
+    done = repo.save(session, state=CONFIRMED)
     _record(tx, done, HELD, CONFIRMED, actor.name, "confirmed", "session.confirmed")
+    # Another host's session for this booking has nothing left to do: its hold goes back.
+    for other in repo.others_active(done):
+        if other.lapsed:
+            expire(tx, other)
+            continue
+        if other.state == HELD and other.hold_id is not None:
+            tx.allocations.release_hold(restaurant_id, other.hold_id)
+        ended = repo.save(other, state=CANCELLED)
+        _record(tx, ended, other.state, CANCELLED, actor.name,
+                f"booking seated in session {session_id}", "session.cancelled")
     return answer(tx, settings, done, tx.bookings.get(restaurant_id, booking.id))
 
 
@@ -263,21 +246,30 @@ def _select(
     policy = snap.view.policy
     end_at = booking.end_at + timedelta(minutes=policy.buffer_minutes)
     violations: list[ViolationView] = judge(snap, booking, table_ids, None)
+    # Tables the party already sits at need no hold (and cannot have one: the database
+    # would see the party overlapping itself); only the new ones are held.
+    current = set(snap.assigned_to(booking.id))
+    to_hold = [t for t in chosen if t not in current]
     hold_id = None
-    if not violations:
-        # Clear on write: a dead sweeper never blocks these tables past their TTL.
-        expire_lapsed(tx, restaurant_id=restaurant_id, table_ids=chosen)
-        tx.allocations.expire_stale_holds(restaurant_id, chosen)
+    held = False
+    if not violations and not to_hold:
+        held = True
+    elif not violations:
+        # Clear on write: a dead sweeper never blocks these tables past their TTL. (The
+        # lapsed sessions behind those holds already read as EXPIRED; the sweeper writes
+        # their history.) Done here, outside the savepoint below, so a refused hold does
+        # not undo the expiry while its event stays queued.
+        tx.allocations.expire_stale_holds(restaurant_id, to_hold)
         try:
             with tx.conn.transaction():  # a refusal undoes the half-made hold only
                 hold = tx.allocations.hold(
-                    restaurant_id, booking.id, chosen, booking.start_at, end_at,
+                    restaurant_id, booking.id, to_hold, booking.start_at, end_at,
                     ttl_seconds=policy.hold_ttl_seconds, session_id=session.id,
                     source="manual", created_by=actor.staff_id)
-            hold_id = hold.id
+            hold_id, held = hold.id, True
         except errors.TableUnavailable as exc:
             violations = [table_conflict(tx, snap, exc, booking, end_at)]
-    state = HELD if hold_id is not None else PROPOSED
+    state = HELD if held else PROPOSED
     digest, parts = snapshot.fingerprint(snap, booking, chosen, end_at, own_hold=hold_id)
     versions = snap.versions(booking, end_at)
     saved = repo.save(
@@ -289,11 +281,11 @@ def _select(
         tables_version=versions.tables, adjacency_version=versions.adjacency,
         flags_version=versions.flags, window_version=versions.window,
         holds_version=versions.holds, assignments_version=versions.assignments,
-        ttl_seconds=policy.hold_ttl_seconds if hold_id is not None else IDLE_SECONDS)
-    why = "tables held" if hold_id is not None else (
+        ttl_seconds=policy.hold_ttl_seconds if held else IDLE_SECONDS)
+    why = "tables held" if held else (
         "selection contested" if violations else "selection changed")
     _record(tx, saved, session.state, state, actor.name, why,
-            "session.held" if hold_id is not None else "session.proposed",
+            "session.held" if held else "session.proposed",
             {"selection": chosen, "violations": [v.kind for v in violations]})
     return answer(tx, settings, saved, booking, snap=snap, violations=violations)
 
@@ -303,9 +295,10 @@ def _keep_alive(
 ) -> SessionAnswer:
     """The host is still at it: a held session's hold lives on from now."""
     repo = SessionRepository(tx.conn)
-    if session.state == HELD and session.hold_id is not None:
+    if session.state == HELD:
         ttl = floors.policy_of(tx, settings, session.restaurant_id).hold_ttl_seconds
-        tx.allocations.touch_hold(session.restaurant_id, session.hold_id, ttl_seconds=ttl)
+        if session.hold_id is not None:
+            tx.allocations.touch_hold(session.restaurant_id, session.hold_id, ttl_seconds=ttl)
         session = repo.save(session, ttl_seconds=ttl)
     elif session.state == PROPOSED:
         session = repo.save(session, ttl_seconds=IDLE_SECONDS)
@@ -338,16 +331,12 @@ def _mine(
     return session
 
 
-def _check_bookable(tx: UnitOfWork, booking: Booking) -> None:
-    if booking.state not in OPEN_BOOKINGS:
+def _check_bookable(booking: Booking) -> None:
+    if booking.state not in RESEATABLE:
         raise errors.IllegalTransition(
             "booking", booking.id, booking.state, "seated by hand",
-            f"booking {booking.id} is {booking.state}; only a booking without tables can be "
-            "seated in a session (unassign it first)")
-    if tx.allocations.assignments(booking.restaurant_id, booking.id):
-        raise errors.IllegalTransition(
-            "booking", booking.id, "assigned", "seated by hand",
-            f"booking {booking.id} already has tables; unassign them first")
+            f"booking {booking.id} is {booking.state}; only a booking waiting for tables or "
+            "assigned (not yet seated) can be seated in a session")
 
 
 def _record(

@@ -149,8 +149,9 @@ def members(tx: UnitOfWork, restaurant_id: int) -> list[Member]:
 
 def _keep_one_admin(repo: auth.StaffRepository, restaurant_id: int) -> None:
     # A restaurant nobody can administer could never get a new host or manager again.
-    if repo.count_admins(restaurant_id) <= 1:
-        raise errors.Conflict("a restaurant keeps at least one admin; name another admin first")
+    if len(repo.lock_admins(restaurant_id)) <= 1:
+        raise errors.InUse(
+            "admin", "a restaurant keeps at least one admin; name another admin first")
 
 
 def _valid_email(email: str) -> str:

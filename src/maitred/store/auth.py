@@ -124,11 +124,11 @@ class StaffRepository:
             return cur.execute(query("auth.members"),
                                {"restaurant_id": restaurant_id}).fetchall()
 
-    def count_admins(self, restaurant_id: int) -> int:
-        row = self.conn.execute(query("auth.count_admins"),
-                                {"restaurant_id": restaurant_id}).fetchone()
-        assert row is not None
-        return int(row[0])
+    def lock_admins(self, restaurant_id: int) -> list[int]:
+        """The ids of the restaurant's admins, their rows locked for this transaction."""
+        rows = self.conn.execute(query("auth.lock_admins"),
+                                 {"restaurant_id": restaurant_id}).fetchall()
+        return [int(row[0]) for row in rows]
 
     def lock_setup(self) -> None:
         """Hold the first-run set-up lock until the transaction ends."""

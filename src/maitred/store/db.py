@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -61,10 +61,19 @@ class Database:
 
     @contextlib.contextmanager
     def uow(
-        self, *, actor: str | None = None, correlation_id: str | None = None
+        self, *, actor: str | None = None, correlation_id: str | None = None,
+        restaurants: Iterable[int] | None = None,
     ) -> Iterator[UnitOfWork]:
-        """One transaction; its repositories as attributes."""
+        """One transaction; its repositories as attributes.
+
+        ``restaurants``: the only restaurants this transaction may see or change (a staff
+        request: those the staff member belongs to). The database enforces it with
+        row-level security; rows of other restaurants look absent. None: unscoped.
+        """
         with self.pool.connection() as conn, translated(), conn.transaction():
+            if restaurants is not None:
+                scope = ",".join(str(int(r)) for r in sorted(set(restaurants)))
+                conn.execute(query("tenancy.scope"), {"restaurant_ids": scope})
             tx = UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
             yield tx
             tx.events.flush()  # last, just before the commit: see store/events.py

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound, StaleVersion
@@ -93,21 +93,21 @@ class SessionRepository:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
 
-    def restaurant_of_booking(self, booking_id: int) -> int:
+    def restaurant_of_booking(self, booking_id: int) -> tuple[int, dict[str, Any]]:
+        """The booking's restaurant and that restaurant's policy overrides."""
         row = self.conn.execute(query("sessions.restaurant_of_booking"),
                                 {"booking_id": booking_id}).fetchone()
         if row is None:
             raise NotFound("booking", booking_id)
-        value: int = row[0]
-        return value
+        return row[0], row[1]
 
-    def restaurant_of_session(self, session_id: int) -> int:
+    def restaurant_of_session(self, session_id: int) -> tuple[int, dict[str, Any]]:
+        """The session's restaurant and that restaurant's policy overrides."""
         row = self.conn.execute(query("sessions.restaurant_of_session"),
                                 {"session_id": session_id}).fetchone()
         if row is None:
             raise NotFound("session", session_id)
-        value: int = row[0]
-        return value
+        return row[0], row[1]
 
     def session_of_hold(self, hold_id: int) -> int:
         """The manual session behind a hold (any restaurant: the caller checks access)."""
@@ -124,15 +124,21 @@ class SessionRepository:
         """The staff member's active session for the booking, locked; ``True`` if new."""
         params = {"restaurant_id": restaurant_id, "booking_id": booking_id,
                   "staff_id": staff_id, "idle_seconds": idle_seconds}
-        row = self.conn.execute(query("sessions.open"), params).fetchone()
-        created = row is not None
-        if row is None:
-            row = self.conn.execute(query("sessions.find_active"), params).fetchone()
-            if row is None:  # it ended between the two statements: open a new one
-                row = self.conn.execute(query("sessions.open"), params).fetchone()
+        # A row this transaction inserted is as good as locked: nobody else sees it yet.
+        found = self._session("sessions.open", params)
+        created = found is not None
+        if found is None:
+            found = self._session("sessions.find_active", params)
+            if found is None:  # it ended between the two statements: open a new one
+                found = self._session("sessions.open", params)
                 created = True
-        assert row is not None
-        return self.get(restaurant_id, row[0], for_update=True), created
+        assert found is not None
+        return found, created
+
+    def _session(self, name: str, params: dict[str, Any]) -> Session | None:
+        with self.conn.cursor(row_factory=class_row(Session)) as cur:
+            cur.execute(query(name), params)
+            return cur.fetchone()
 
     def get(self, restaurant_id: int, session_id: int, *, for_update: bool = False) -> Session:
         name = "sessions.get_for_update" if for_update else "sessions.get"
@@ -157,10 +163,19 @@ class SessionRepository:
         params.update(changes)
         params["snapshot_parts"] = Jsonb(params["snapshot_parts"])
         params["ttl_seconds"] = ttl_seconds
-        if self.conn.execute(query("sessions.save"), params).fetchone() is None:
+        saved = self._session("sessions.save", params)
+        if saved is None:
             now = self.get(current.restaurant_id, current.id)
             raise StaleVersion("session", current.id, current.version, now.version)
-        return self.get(current.restaurant_id, current.id)
+        return saved
+
+    def others_active(self, session: Session) -> list[Session]:
+        """Other open sessions for the same booking (locked; busy ones skipped)."""
+        with self.conn.cursor(row_factory=class_row(Session)) as cur:
+            cur.execute(query("sessions.others_active"), {
+                "restaurant_id": session.restaurant_id, "booking_id": session.booking_id,
+                "session_id": session.id})
+            return cur.fetchall()
 
     def add_history(
         self, session: Session, from_state: str | None, to_state: str, *, actor: str,
@@ -208,6 +223,20 @@ class SessionRepository:
     def restaurants_with_stale_holds(self) -> list[int]:
         rows = self.conn.execute(query("sessions.restaurants_with_stale_holds")).fetchall()
         return [r[0] for r in rows]
+
+    def floor(self, restaurant_id: int) -> dict[str, Any]:
+        """The restaurant row and its floor as JSON-decoded lists (see ``sessions.floor``)."""
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(query("sessions.floor"), {"restaurant_id": restaurant_id})
+            found = cur.fetchone()
+        if found is None:
+            raise NotFound("restaurant", restaurant_id)
+        return found
+
+    def labels(self, restaurant_id: int, table_ids: Sequence[int]) -> dict[int, str]:
+        rows = self.conn.execute(query("sessions.labels"), {
+            "restaurant_id": restaurant_id, "table_ids": list(table_ids)}).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def staff_name(self, staff_id: int) -> str:
         row = self.conn.execute(query("sessions.staff_name"), {"staff_id": staff_id}).fetchone()

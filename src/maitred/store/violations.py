@@ -77,6 +77,9 @@ def translate(exc: psycopg.Error) -> errors.MaitredError | None:
         return errors.InvalidInput(exc.diag.column_name or "value", "is required")
     if isinstance(exc, pg.InvalidDatetimeFormat | pg.InvalidParameterValue):
         return errors.InvalidInput("value", exc.diag.message_primary or "invalid value")
+    if isinstance(exc, pg.InsufficientPrivilege) and "row-level security" in str(exc):
+        # Writing another restaurant's rows: to this caller, that restaurant is not there.
+        return errors.NotFound("restaurant", None, "no such restaurant among yours")
     if isinstance(exc, pg.SerializationFailure | pg.DeadlockDetected | pg.LockNotAvailable):
         return errors.Conflict("a concurrent change got there first; try again")
     return None

@@ -20,6 +20,7 @@ from maitred.api.deps import DB, HostScope, Idempotent, ServicesDep
 from maitred.errors import InvalidInput
 from maitred.services import bookings as factory
 from maitred.store.db import UnitOfWork
+from maitred.store.records import Booking
 
 router = APIRouter(prefix="/api/restaurants/{restaurant_id}/bookings", tags=["bookings"])
 BookingId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
@@ -40,8 +41,12 @@ def list_bookings(
         start = datetime.combine(day, time(0), tzinfo=zone)
         end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
         found = tx.bookings.list(scope.restaurant_id, start, end)
-    return schemas.BookingDay(date=day, bookings=[schemas.Booking.model_validate(b)
-                                                  for b in found])
+        tables: dict[int, list[int]] = {}
+        for allocation in tx.allocations.in_window(scope.restaurant_id, start, end,
+                                                   include_holds=False):
+            tables.setdefault(allocation.booking_id, []).append(allocation.table_id)
+    return schemas.BookingDay(date=day, bookings=[
+        _render(b, sorted(tables.get(b.id, []))) for b in found])
 
 
 @router.post("", response_model=schemas.Booking, status_code=201, summary="Take a booking")
@@ -60,8 +65,8 @@ def create_booking(
     )
 
     def work(tx: UnitOfWork) -> schemas.Booking:
-        return schemas.Booking.model_validate(factory.create_booking(
-            tx, services.settings, scope.restaurant_id, request))
+        return _render(factory.create_booking(tx, services.settings, scope.restaurant_id,
+                                              request), [])
 
     return once.run(201, work)
 
@@ -69,7 +74,7 @@ def create_booking(
 @router.get("/{booking_id}", response_model=schemas.Booking, summary="One booking")
 def get_booking(scope: HostScope, db: DB, booking_id: BookingId) -> schemas.Booking:
     with db.uow() as tx:
-        return schemas.Booking.model_validate(tx.bookings.get(scope.restaurant_id, booking_id))
+        return _with_tables(tx, tx.bookings.get(scope.restaurant_id, booking_id))
 
 
 @router.patch("/{booking_id}", response_model=schemas.Booking, summary="Change a booking")
@@ -89,7 +94,7 @@ def update_booking(
     )
 
     def work(tx: UnitOfWork) -> schemas.Booking:
-        return schemas.Booking.model_validate(factory.update_booking(
+        return _with_tables(tx, factory.update_booking(
             tx, services.settings, scope.restaurant_id, booking_id, body.expected_version,
             changes))
 
@@ -102,8 +107,18 @@ def cancel_booking(
     scope: HostScope, body: schemas.CancelIn, once: Idempotent, booking_id: BookingId
 ) -> Response:
     def work(tx: UnitOfWork) -> schemas.Booking:
-        return schemas.Booking.model_validate(factory.cancel_booking(
+        return _with_tables(tx, factory.cancel_booking(
             tx, scope.restaurant_id, booking_id, expected_version=body.expected_version,
             reason=body.reason, actor=scope.actor))
 
     return once.run(200, work)
+
+
+def _with_tables(tx: UnitOfWork, booking: Booking) -> schemas.Booking:
+    assigned = tx.allocations.assignments(booking.restaurant_id, booking.id)
+    return _render(booking, sorted(a.table_id for a in assigned))
+
+
+def _render(booking: Booking, table_ids: list[int]) -> schemas.Booking:
+    answer = schemas.Booking.model_validate(booking)
+    return answer.model_copy(update={"table_ids": table_ids})

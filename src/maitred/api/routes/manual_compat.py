@@ -36,13 +36,17 @@ def context(
 @router.post("/validate", response_model=schemas.Validation,
              summary="Would these tables do? (nothing is held)")
 def validate(
-    services: ServicesDep, db: DB, staff: CurrentStaff, body: schemas.ChoiceIn,
-) -> schemas.Validation:
+    services: ServicesDep, staff: CurrentStaff, body: schemas.ChoiceIn, once: Idempotent,
+) -> Response:
+    """Writes nothing; like every POST it takes an ``Idempotency-Key`` (a retry replays)."""
     place = place_of(services, staff, booking_id=body.booking_id, gated=False)
-    with db.uow() as tx:
+
+    def work(tx: UnitOfWork) -> schemas.Validation:
         return schemas.Validation.model_validate(manual_compat.validate(
             tx, services.settings, place.restaurant_id, body.booking_id, body.table_ids,
             body.context_version))
+
+    return once.run(200, work)
 
 
 @router.post("/hold", response_model=schemas.Session,

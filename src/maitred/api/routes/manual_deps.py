@@ -15,7 +15,7 @@ from fastapi import Depends, Path
 from maitred import errors
 from maitred.api.deps import CurrentStaff, ServicesDep
 from maitred.api.routes import manual_schemas as schemas
-from maitred.services import floors, sessions
+from maitred.services import sessions
 from maitred.services.session_answers import SessionAnswer
 from maitred.store.sessions import SessionRepository
 
@@ -38,16 +38,17 @@ def place_of(
     with services.db.uow() as tx:
         repo = SessionRepository(tx.conn)
         if booking_id is not None:
-            restaurant_id = repo.restaurant_of_booking(booking_id)
+            restaurant_id, policy = repo.restaurant_of_booking(booking_id)
             missing: errors.NotFound = errors.NotFound("booking", booking_id)
         else:
             assert session_id is not None
-            restaurant_id = repo.restaurant_of_session(session_id)
+            restaurant_id, policy = repo.restaurant_of_session(session_id)
             missing = errors.NotFound("session", session_id)
-        if staff.role_in(restaurant_id) is None:
-            raise missing  # another restaurant's ids look exactly like missing ones
-        enabled = floors.flags_of(tx, services.settings, restaurant_id).get(
-            "manual_assignment_session_enabled", True)
+    if staff.role_in(restaurant_id) is None:
+        raise missing  # another restaurant's ids look exactly like missing ones
+    # The settings' default under the restaurant's own switch (as floors.flags_of merges).
+    enabled = (services.settings.feature_flags() | policy).get(
+        "manual_assignment_session_enabled", True)
     if gated and not enabled:
         raise errors.NotFound("route", "manual session",
                               "manual assignment sessions are switched off here")

@@ -43,7 +43,8 @@ class Violation(Model):
 class TableStatus(Model):
     table_id: int
     label: str
-    status: str = Field(description="selected, held, taken, inactive, blocked or free")
+    status: str = Field(description="selected, held, taken or inactive (the chosen tables "
+                                    "only; the whole floor is GET /context)")
     booking_id: int | None
     staff_id: int | None
     staff_name: str | None

@@ -64,9 +64,12 @@ SELECT m.staff_id, s.email, s.name, m.role
 FROM restaurant_memberships m JOIN staff_users s ON s.id = m.staff_id
 WHERE m.restaurant_id = %(restaurant_id)s ORDER BY s.name, s.id;
 
--- name: count_admins
-SELECT count(*) FROM restaurant_memberships
-WHERE restaurant_id = %(restaurant_id)s AND role = 'admin';
+-- name: lock_admins
+-- The restaurant's admins, locked until the transaction ends: two admins demoting each
+-- other at once cannot leave the restaurant with none.
+SELECT staff_id FROM restaurant_memberships
+WHERE restaurant_id = %(restaurant_id)s AND role = 'admin'
+FOR UPDATE;
 
 -- name: lock_setup
 -- Serialise first-run set-up (the demo restaurant and its staff member) across processes

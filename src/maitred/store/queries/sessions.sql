@@ -1,10 +1,14 @@
 -- name: restaurant_of_booking
--- Which restaurant a booking belongs to: the session routes name a booking, not a tenant,
--- and the caller's membership is checked against the answer.
-SELECT restaurant_id FROM bookings WHERE id = %(booking_id)s;
+-- Which restaurant a booking belongs to, and its policy: the session routes name a
+-- booking, not a tenant; the caller's membership and the restaurant's switches are
+-- checked against the answer.
+SELECT b.restaurant_id, r.policy FROM bookings b JOIN restaurants r ON r.id = b.restaurant_id
+WHERE b.id = %(booking_id)s;
 
 -- name: restaurant_of_session
-SELECT restaurant_id FROM manual_assignment_sessions WHERE id = %(session_id)s;
+SELECT s.restaurant_id, r.policy
+FROM manual_assignment_sessions s JOIN restaurants r ON r.id = s.restaurant_id
+WHERE s.id = %(session_id)s;
 
 -- name: open
 -- The staff member's new session for the booking; nothing when one is already active
@@ -13,12 +17,22 @@ INSERT INTO manual_assignment_sessions (restaurant_id, booking_id, created_by, e
 VALUES (%(restaurant_id)s, %(booking_id)s, %(staff_id)s,
         now() + make_interval(secs => %(idle_seconds)s))
 ON CONFLICT (booking_id, created_by) WHERE state IN ('PROPOSED', 'HELD') DO NOTHING
-RETURNING id;
+RETURNING id, restaurant_id, booking_id, created_by, state, selection, selection_version,
+    context_version, policy_version, snapshot_hash, snapshot_parts, hold_id, expires_at,
+    tables_version, adjacency_version, flags_version, window_version, holds_version,
+    assignments_version, version, created_at, updated_at,
+    (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed;
 
 -- name: find_active
-SELECT id FROM manual_assignment_sessions
+SELECT id, restaurant_id, booking_id, created_by, state, selection, selection_version,
+    context_version, policy_version, snapshot_hash, snapshot_parts, hold_id, expires_at,
+    tables_version, adjacency_version, flags_version, window_version, holds_version,
+    assignments_version, version, created_at, updated_at,
+    (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed
+FROM manual_assignment_sessions
 WHERE restaurant_id = %(restaurant_id)s AND booking_id = %(booking_id)s
-  AND created_by = %(staff_id)s AND state IN ('PROPOSED', 'HELD');
+  AND created_by = %(staff_id)s AND state IN ('PROPOSED', 'HELD')
+FOR UPDATE;
 
 -- name: get
 SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
@@ -56,7 +70,11 @@ UPDATE manual_assignment_sessions SET
     holds_version = %(holds_version)s, assignments_version = %(assignments_version)s,
     version = version + 1, updated_at = now()
 WHERE restaurant_id = %(restaurant_id)s AND id = %(id)s AND version = %(version)s
-RETURNING id;
+RETURNING id, restaurant_id, booking_id, created_by, state, selection, selection_version,
+    context_version, policy_version, snapshot_hash, snapshot_parts, hold_id, expires_at,
+    tables_version, adjacency_version, flags_version, window_version, holds_version,
+    assignments_version, version, created_at, updated_at,
+    (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed;
 
 -- name: add_history
 INSERT INTO manual_assignment_session_history (restaurant_id, session_id, from_state, to_state,
@@ -122,3 +140,49 @@ SELECT name FROM staff_users WHERE id = %(staff_id)s;
 
 -- name: session_of_hold
 SELECT session_id FROM table_holds WHERE id = %(hold_id)s;
+
+-- name: floor
+-- A restaurant's whole floor in one round trip: the row itself, then its zones, tables,
+-- adjacency, listed combinations and turn times as JSON arrays (the manual session path
+-- reads this on every call; six separate queries cost six round trips).
+SELECT r.id, r.name, r.timezone, r.slot_minutes, r.policy, r.policy_version,
+       r.tables_version, r.adjacency_version, r.created_at, r.updated_at,
+       coalesce((SELECT json_agg(json_build_object('id', z.id, 'code', z.code))
+                 FROM zones z WHERE z.restaurant_id = r.id), '[]') AS zones,
+       coalesce((SELECT json_agg(json_build_object(
+                     'id', t.id, 'zone_id', t.zone_id, 'label', t.label,
+                     'min_party', t.min_party, 'max_party', t.max_party, 'tags', t.tags,
+                     'active', t.active, 'blocked', t.blocked) ORDER BY t.id)
+                 FROM table_inventory t WHERE t.restaurant_id = r.id), '[]') AS tables,
+       coalesce((SELECT json_agg(json_build_array(a.table_a, a.table_b)
+                                 ORDER BY a.table_a, a.table_b)
+                 FROM table_adjacencies a WHERE a.restaurant_id = r.id), '[]') AS adjacency,
+       coalesce((SELECT json_agg(json_build_object(
+                     'code', c.code, 'min_party', c.min_party, 'max_party', c.max_party,
+                     'tables', (SELECT array_agg(m.table_id ORDER BY m.table_id)
+                                FROM table_combination_members m
+                                WHERE m.combination_id = c.id)) ORDER BY c.id)
+                 FROM table_combinations c WHERE c.restaurant_id = r.id AND c.active),
+                '[]') AS combinations,
+       coalesce((SELECT json_agg(json_build_array(tt.max_party_size, tt.minutes)
+                                 ORDER BY tt.max_party_size)
+                 FROM turn_times tt WHERE tt.restaurant_id = r.id), '[]') AS turn_times
+FROM restaurants r WHERE r.id = %(restaurant_id)s;
+
+-- name: labels
+SELECT id, label FROM table_inventory
+WHERE restaurant_id = %(restaurant_id)s AND id = ANY(%(table_ids)s::bigint[]);
+
+-- name: others_active
+-- The other open sessions for a booking just seated. SKIP LOCKED: one being worked on
+-- right now fails its own confirm on the booking's state; no need to wait for it.
+SELECT id, restaurant_id, booking_id, created_by, state, selection, selection_version,
+       context_version, policy_version, snapshot_hash, snapshot_parts, hold_id, expires_at,
+       tables_version, adjacency_version, flags_version, window_version, holds_version,
+       assignments_version, version, created_at, updated_at,
+       (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed
+FROM manual_assignment_sessions
+WHERE restaurant_id = %(restaurant_id)s AND booking_id = %(booking_id)s
+  AND id <> %(session_id)s AND state IN ('PROPOSED', 'HELD')
+ORDER BY id
+FOR UPDATE SKIP LOCKED;

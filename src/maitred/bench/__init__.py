@@ -1,0 +1,1 @@
+"""Benchmarks behind ``maitred bench ...``: each module measures one thing and reports it."""

@@ -1,0 +1,307 @@
+"""``maitred bench sessions``: hosts racing for tables over HTTP, and nothing double-booked.
+
+N staff clients (threads, one keep-alive HTTP connection each) loop against a real server
+(uvicorn in a child process, over a real PostgreSQL) for a bounded time: open a session
+on a contested table (create + judge + hold in one call), then confirm it or cancel it; a
+lost race is counted as a conflict and its session cancelled. Every client's parties sit
+at the same few "hot" tables at the same times, so they collide on purpose.
+
+Reported per N: sessions/s, p50/p99 latency per call kind and overall, conflicts, errors,
+and the double-booked table-minutes, summed by SQL over every pair of overlapping
+allocations (must be 0).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from maitred.services import staff
+from maitred.store.db import Database
+
+SESSION = "/api/staff/manual/session"
+HOT_TABLES = 6              # per zone: the tables every client reaches for first
+DAYS = 5                    # bookings spread over this many evenings
+START = datetime(2031, 3, 3, 17, 0, tzinfo=UTC)   # 18:00 in Paris, a Monday
+
+
+@dataclass
+class Tally:
+    """What one client saw."""
+
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    sessions: int = 0
+    confirmed: int = 0
+    cancelled: int = 0
+    conflicts: int = 0
+    errors: int = 0
+
+    def timed(self, kind: str, started: float) -> None:
+        self.latencies.setdefault(kind, []).append(time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The figures for one N."""
+
+    clients: int
+    seconds: float
+    sessions: int
+    confirmed: int
+    cancelled: int
+    conflicts: int
+    errors: int
+    p50_ms: dict[str, float]
+    p99_ms: dict[str, float]
+    double_booked_minutes: float
+
+    @property
+    def rate(self) -> float:
+        return self.sessions / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Restaurant:
+    id: int
+    hot: list[int]                  # table ids clients reach for
+    bookings: list[int]
+    tokens: list[str]
+
+
+def build(db: Database, clients: int, bookings_per_client: int) -> Restaurant:
+    """A 30-table restaurant (three rooms of ten), parties over several evenings, staff."""
+    with db.uow(actor="bench") as tx:
+        r = tx.restaurants.create(f"Bench {clients}", timezone="Europe/Paris").id
+        hot: list[int] = []
+        for z in range(3):
+            zone = tx.zones.create(r, f"room{z}", f"Room {z}")
+            ids = [tx.tables.create(r, zone_id=zone.id, label=f"R{z}T{i:02d}",
+                                    max_party=(2, 4, 6)[i % 3]).id for i in range(10)]
+            for a, b in pairwise(ids):
+                tx.adjacency.add(r, a, b)
+            hot += ids[:HOT_TABLES]
+        rng = random.Random(clients)
+        bookings = [tx.bookings.create(
+            r, party_size=2, duration_minutes=90, source="staff",
+            start_at=START + timedelta(days=rng.randrange(DAYS),
+                                       minutes=30 * rng.randrange(8))).id
+            for _ in range(clients * bookings_per_client)]
+        tokens = []
+        for i in range(clients):
+            member = staff.grant(tx, r, f"bench{clients}.{i}@bench.test", "host", f"Host {i}")
+            tokens.append(staff.issue_token(tx, member.staff_id, "bench").token)
+    return Restaurant(r, hot, bookings, tokens)
+
+
+class _Http:
+    """A lean keep-alive HTTP/1.1 client (the standard library's): the bench measures the
+    server, so the clients, which share its two cores, should cost as little as possible."""
+
+    def __init__(self, base: str, token: str) -> None:
+        parts = urlsplit(base)
+        self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port,
+                                               timeout=30)
+        self.token = token
+
+    def call(self, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key}
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        self.conn.request(method, path, body=payload, headers=headers)
+        answer = self.conn.getresponse()
+        raw = answer.read()
+        return answer.status, json.loads(raw) if raw else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def client_loop(base: str, token: str, bookings: list[int], hot: list[int], stop: float,
+                tally: Tally, seed: int) -> None:
+    """One host at the stand: hold a hot table, then confirm (1 in 3) or cancel."""
+    rng = random.Random(seed)
+    pool = list(bookings)
+    client = _Http(base, token)
+    n = 0
+    try:
+        while pool and time.perf_counter() < stop:
+            n += 1
+            booking = rng.choice(pool)
+            key = f"{seed}-{n}"
+            started = time.perf_counter()
+            status, session = client.call("POST", SESSION, key + "o", {
+                "bookingId": booking, "tableIds": [rng.choice(hot)]})
+            tally.timed("open", started)
+            if status != 200:
+                tally.errors += 1
+                pool.remove(booking)  # e.g. the booking was seated meanwhile
+                continue
+            tally.sessions += 1
+            if session["state"] == "HELD" and rng.random() < 1 / 3:
+                started = time.perf_counter()
+                status, _ = client.call("PUT", f"{SESSION}/{session['id']}/confirm", key + "c")
+                tally.timed("confirm", started)
+                if status == 200:
+                    tally.confirmed += 1
+                    pool.remove(booking)
+                else:
+                    tally.errors += 1
+                continue
+            if session["state"] != "HELD":
+                tally.conflicts += 1
+            started = time.perf_counter()
+            status, _ = client.call("DELETE", f"{SESSION}/{session['id']}", key + "x")
+            tally.timed("cancel", started)
+            if status == 200:
+                tally.cancelled += 1
+            else:
+                tally.errors += 1
+    finally:
+        client.close()
+
+
+def double_booked_minutes(db: Database) -> float:
+    """Table-minutes given to two parties at once, over the whole database (must be 0)."""
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(extract(epoch FROM least(upper(a.during), upper(b.during))"
+            " - greatest(lower(a.during), lower(b.during))) / 60), 0) FROM allocations a "
+            "JOIN allocations b ON a.table_id = b.table_id AND a.id < b.id "
+            "AND a.during && b.during").fetchone()
+    return float(row[0]) if row else 0.0
+
+
+def run(db: Database, base: str, clients: int, seconds: float) -> Result:
+    """N clients for ``seconds`` against the server at ``base``."""
+    place = build(db, clients, bookings_per_client=150)
+    tallies = [Tally() for _ in range(clients)]
+    share = len(place.bookings) // clients
+    started = time.perf_counter()
+    stop = started + seconds
+    threads = [threading.Thread(target=client_loop, args=(
+        base, place.tokens[i], place.bookings[i * share:(i + 1) * share], place.hot, stop,
+        tallies[i], 1000 * clients + i)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    merged: dict[str, list[float]] = {}
+    for t in tallies:
+        for kind, values in t.latencies.items():
+            merged.setdefault(kind, []).extend(values)
+    merged["all"] = [v for values in list(merged.values()) for v in values]
+    return Result(
+        clients, elapsed, sum(t.sessions for t in tallies), sum(t.confirmed for t in tallies),
+        sum(t.cancelled for t in tallies), sum(t.conflicts for t in tallies),
+        sum(t.errors for t in tallies),
+        {k: _percentile(v, 50) for k, v in merged.items()},
+        {k: _percentile(v, 99) for k, v in merged.items()},
+        double_booked_minutes(db))
+
+
+def app_from_environment() -> Any:
+    """The app for a bench server process: settings from its environment (uvicorn factory)."""
+    from maitred.api import create_app
+    from maitred.config import Settings
+
+    return create_app(Settings(pool_min_size=2, pool_max_size=12))
+
+
+@contextmanager
+def serving(database_url: str, workers: int = 1) -> Iterator[str]:
+    """The API in a child process (``workers`` uvicorn workers), its base URL for the block."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "--factory",
+               "maitred.bench.sessions:app_from_environment", "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+               "--no-access-log"]
+    child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.1)
+        # The first request to a route pays FastAPI's one-off route set-up; not ours to time.
+        httpx.get(f"{base}{SESSION}/1", timeout=10)
+        yield base
+    finally:
+        child.terminate()
+        child.wait(timeout=15)
+
+
+def markdown(results: list[Result], *, seconds: float, where: str) -> str:
+    """The section written between the sessions markers of docs/benchmarks.md."""
+    lines = [
+        "## Manual sessions under contention (`maitred bench sessions`)",
+        "",
+        f"N staff clients over HTTP on loopback against a 30-table restaurant, {seconds:g} s "
+        "each, every client looping open-and-hold on one of 18 hot tables, then confirm "
+        f"(1 in 3) or cancel; {where}. Latency per call in ms. "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores.",
+        "",
+        "| N | sessions/s | open p50/p99 | confirm p50/p99 | cancel p50/p99 | all p50/p99 "
+        "| confirmed | conflicts | errors | double-booked table-minutes |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        def cell(kind: str, r: Result = r) -> str:
+            if kind not in r.p50_ms:
+                return "-"
+            return f"{r.p50_ms[kind]:.1f} / {r.p99_ms[kind]:.1f}"
+        lines.append(
+            f"| {r.clients} | {r.rate:.1f} | {cell('open')} | {cell('confirm')} | "
+            f"{cell('cancel')} | {cell('all')} | {r.confirmed} | {r.conflicts} | {r.errors} "
+            f"| {r.double_booked_minutes:g} |")
+    lines += ["", "Target: p99 <= 25 ms per call at N = 8; double-booked minutes must be 0."]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace (or add) the text between ``<!-- sessions:start -->`` and ``:end``."""
+    start, end = "<!-- sessions:start -->", "<!-- sessions:end -->"
+    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    block = f"{start}\n{text}\n{end}"
+    if start in current and end in current:
+        head, rest = current.split(start, 1)
+        _, tail = rest.split(end, 1)
+        updated = head + block + tail
+    else:
+        updated = current.rstrip() + "\n\n" + block + "\n"
+    path.write_text(updated, encoding="utf-8")
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index] * 1000
