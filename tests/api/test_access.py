@@ -7,6 +7,10 @@ from typing import Any
 import httpx
 from tests.api.conftest import Person
 
+from maitred import bootstrap
+from maitred.api.deps import Scope
+from maitred.services.staff import StaffMember
+
 
 def test_a_request_without_a_token_is_a_401_problem_asking_for_a_bearer(
     client: httpx.Client,
@@ -107,3 +111,14 @@ def test_the_last_admin_cannot_leave_the_restaurant(owner: Person, bistro: int) 
                         {"email": "olga@bistro.test", "role": "manager"})
     assert demoted.status_code == 409
     assert owner.get(f"/api/restaurants/{bistro}/members").json()[0]["role"] == "admin"
+
+
+def test_a_restaurants_transactions_cannot_even_see_another_restaurants_rows(
+    services: bootstrap.Services, owner: Person, bistro: int,
+) -> None:
+    # Behind the 404s, the database itself hides other tenants' rows (row-level security).
+    other = owner.post("/api/restaurants", {"name": "Second"}).json()["id"]
+    olga = StaffMember(owner.id, "olga@bistro.test", "Olga", roles={bistro: "admin",
+                                                                    other: "admin"})
+    with Scope(olga, bistro, "admin").uow(services.db) as tx:
+        assert [r.id for r in tx.restaurants.list(None)] == [bistro]

@@ -188,3 +188,19 @@ def test_switched_off_in_the_settings_sessions_404_while_the_old_flow_still_hold
                          json={"bookingId": booking, "tableIds": [room.tables["T3"]]})
         assert held.status_code == 200, held.text
         assert held.json()["state"] == "HELD"
+
+
+def test_another_hosts_hold_on_an_unrelated_table_leaves_a_session_valid_and_fresh(
+    room: Room, member: Any,
+) -> None:
+    anna, bob = member("host"), member("host")
+    mine, unrelated = room.booking(2), room.booking(4)
+    held = anna.post(SESSION, {"bookingId": mine, "tableIds": [room.tables["T1"]]}).json()
+    other = bob.post(SESSION, {"bookingId": unrelated, "tableIds": [room.tables["T3"]]}).json()
+    assert other["state"] == "HELD"
+    again = anna.get(f"{SESSION}/{held['id']}").json()
+    assert (again["state"], again["valid"], again["stale"], again["changed"]) == (
+        "HELD", True, False, [])
+    moved = anna.put(f"{SESSION}/{held['id']}", {"tableIds": [room.tables["T2"]],
+                                                 "selectionVersion": held["selectionVersion"]})
+    assert moved.status_code == 200  # the version it read is still the current one

@@ -15,6 +15,7 @@ policy, admins also the team.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -28,7 +29,7 @@ from maitred.bootstrap import Services
 from maitred.services import idempotency, staff
 from maitred.services.staff import StaffMember
 from maitred.store.auth import Role
-from maitred.store.db import Database
+from maitred.store.db import Database, UnitOfWork
 
 
 def get_services(request: Request) -> Services:
@@ -74,6 +75,10 @@ class Scope:
     def actor(self) -> str:
         return self.staff.actor
 
+    def uow(self, db: Database) -> AbstractContextManager[UnitOfWork]:
+        """A transaction that sees this restaurant only: row-level security hides the rest."""
+        return db.uow(actor=self.actor, restaurants=[self.restaurant_id])
+
 
 def _scope(needed: Role) -> Callable[..., Scope]:
     def check(
@@ -110,8 +115,12 @@ async def once(
 ) -> Once:
     """The request's idempotency handle; the route runs its work through ``once.run``."""
     body = await request.body()
+    # A write under /api/restaurants/{restaurant_id} runs scoped to that restaurant, so the
+    # database refuses any row of another one (the scope check has vouched for membership).
+    raw = str(request.path_params.get("restaurant_id", ""))
+    restaurants = [int(raw)] if raw.isdigit() else None
     return Once(services.idempotency, staff_member.id, key, request.method,
-                request.url.path, body)
+                request.url.path, body, restaurants=restaurants)
 
 
 Idempotent = Annotated[Once, Depends(once)]

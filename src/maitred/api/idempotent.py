@@ -30,9 +30,10 @@ class Once:
 
     def __init__(
         self, idempotency: Idempotency, staff_id: int, key: str, method: str, path: str,
-        body: bytes,
+        body: bytes, *, restaurants: list[int] | None = None,
     ) -> None:
         self.idempotency = idempotency
+        self.restaurants = restaurants  # row-level security scope of the work
         self.staff_id = staff_id
         self.key = key
         self.method = method
@@ -47,7 +48,8 @@ class Once:
         """Do ``work`` the first time, in one transaction with its key; replay it after."""
         claimed = False
         try:
-            with self.idempotency.db.uow(actor=self.actor, correlation_id=self.key) as tx:
+            with self.idempotency.db.uow(actor=self.actor, correlation_id=self.key,
+                                         restaurants=self.restaurants) as tx:
                 began = self.idempotency.begin(tx, self.staff_id, self.key, self.method,
                                                self.path, self.body)
                 if isinstance(began, Replay):

@@ -29,6 +29,7 @@ def _register() -> None:
         platform,  # noqa: F401
         serve,  # noqa: F401
         staff,  # noqa: F401
+        worker,  # noqa: F401
     )
 
 

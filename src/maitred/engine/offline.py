@@ -36,6 +36,9 @@ GROUP_TABLES = (12, 20, 0, 30, -1)
 SLICE_PAIRS = 2_500
 NEIGHBOURHOOD_SECONDS = 0.6
 IDLE_SWEEPS = 4
+# The quick repair pass after construction (the neighbourhoods do the heavy lifting).
+IMPROVE_ROUNDS = 1
+IMPROVE_TRIES = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +57,21 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
     def left() -> float:
         return time_limit - (clock() - began)
 
-    best: Seating | None = None
-    for covers_first in (True, False):
-        if best is not None and left() < 0.5 * time_limit:
-            break
-        seating = _construct(index, covers_first)
-        if best is None or _better(seating, best):
-            best = seating
-    assert best is not None
+    pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
+    small = pairs <= WHOLE_DAY_PAIRS
+    best = _construct(index, covers_first=True)
+    if small:
+        # Cheap here: a second, differently shaped start.
+        other = _construct(index, covers_first=False)
+        if _better(other, best):
+            best = other
     construct_covers = best.covers()
-    repair.improve(best, rounds=2, tries=60)
+    if small:  # on larger days the neighbourhoods below use that time better
+        repair.improve(best, rounds=IMPROVE_ROUNDS, tries=IMPROVE_TRIES)
     seat_of = tuple(best.seat_of)
 
-    pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     status, bound, rounds = "HEURISTIC", None, 0
-    if pairs <= WHOLE_DAY_PAIRS:
+    if small:
         if left() > 0.05:
             found = solver.solve(index, seat_of, time_limit=max(0.05, left() - 0.05))
             rounds = 1
@@ -82,10 +85,14 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
     while idle < IDLE_SWEEPS and left() > 0.2:
         improved = False
         size = GROUP_TABLES[(sweep // 2) % len(GROUP_TABLES)]
-        for tables, moving in _neighbourhoods(index, seat_of, size, shift=sweep % 2 == 1):
+        for tables, moving in _neighbourhoods(index, size, shift=sweep % 2 == 1):
             budget = left()
             if budget < 0.2:
                 break
+            if tables is not None:  # the group's parties as they sit now, and the unseated
+                inside = set(tables)
+                moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
+                    s == UNSEATED or inside.issuperset(index.seats[s].tables))]
             found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
                                                                 NEIGHBOURHOOD_SECONDS),
                                  free=moving, tables=tables, light=True)
@@ -102,10 +109,10 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
 Neighbourhood = tuple[list[int] | None, list[int]]
 
 
-def _neighbourhoods(index: DayIndex, seat_of: tuple[int, ...], size: int, *,
-                    shift: bool) -> list[Neighbourhood]:
+def _neighbourhoods(index: DayIndex, size: int, *, shift: bool) -> list[Neighbourhood]:
     """The parts of the day re-solved exactly in one sweep, as (tables, bookings free to
-    move). ``size`` > 0: groups of about ``size`` neighbouring tables of one zone (tables
+    move; for table groups the bookings are filled in at the group's turn). ``size`` > 0:
+    groups of about ``size`` neighbouring tables of one zone (tables
     are listed in floor order, so joinable tables mostly fall in one group) with their
     parties and every party not seated; ``shift`` moves the group boundaries by half a
     group so a join cut in one sweep is whole in the next. 0: two whole zones at a time.
@@ -125,12 +132,9 @@ def _neighbourhoods(index: DayIndex, seat_of: tuple[int, ...], size: int, *,
             if cut:
                 groups.append(members[:cut])
             groups.extend(members[i:i + size] for i in range(cut, len(members), size))
-    found: list[Neighbourhood] = []
-    for tables in groups:
-        inside = set(tables)
-        found.append((tables, [b for b, s in enumerate(seat_of) if not index.locked[b] and (
-            s == UNSEATED or inside.issuperset(index.seats[s].tables))]))
-    return found
+    # The parties free to move are read from the plan as it stands when each group's turn
+    # comes (an earlier group of the sweep may have moved some).
+    return [(tables, []) for tables in groups]
 
 
 def _time_slices(index: DayIndex, *, shift: bool) -> list[Neighbourhood]:
@@ -157,7 +161,7 @@ def _natural(key: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", key))
 
 
-def _construct(index: DayIndex, covers_first: bool) -> Seating:
+def _construct(index: DayIndex, *, covers_first: bool) -> Seating:
     shares, ranked = lp.guide(index, covers_first=covers_first)
 
     def order_key(b: int) -> tuple[int, float, int, int, int]:
@@ -167,7 +171,9 @@ def _construct(index: DayIndex, covers_first: bool) -> Seating:
         return (band, index.start[b] if sure else -shares[b], index.start[b],
                 -index.party[b], b)
 
-    return repair.construct(index, sorted(range(index.size), key=order_key), ranked=ranked)
+    doubtful = {b for b in range(index.size) if shares[b] <= 0.01}
+    return repair.construct(index, sorted(range(index.size), key=order_key), ranked=ranked,
+                            doubtful=doubtful)
 
 
 def _better(a: Seating, b: Seating) -> bool:

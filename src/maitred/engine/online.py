@@ -32,6 +32,8 @@ from maitred.engine.repair import UNSEATED, Seating
 # pairs, with this much CP-SAT deterministic time: a few tenths of a second at most.
 EXACT_PAIRS = 1_500
 EXACT_DETERMINISTIC_TIME = 0.1
+import os
+DEAD_TIME = os.environ.get("DEAD", "1") == "1"
 # Bid prices are first computed once this many bookings have been seen.
 MIN_SEEN = 8
 # Ejection chains on arrival: this many steps deep, this many attempts.
@@ -70,6 +72,8 @@ class Host:
         self.exact_checks = 0
         self.price_updates = 0
         self._prices: BidPrices | None = None
+        self._shortest_stay = min((e - s for s, e in zip(index.start, index.end, strict=True)),
+                                  default=0)
         self._next_refresh = MIN_SEEN
         for b in range(index.size):
             if index.locked[b]:
@@ -124,15 +128,33 @@ class Host:
         return self.index.party[booking] - self._prices.cost(self.index, booking, seat)
 
     def _worth_it(self, booking: int) -> bool:
-        """Whether some option pays its bid price; ranks the options by margin."""
-        if self._prices is None:
-            return True
+        """Whether some option pays its bid price; ranks the options by margin, then by
+        the dead time they would leave on their tables."""
         index = self.index
-        margins = {s: self._margin(booking, s) for s in index.choices[booking]}
-        order = sorted(range(len(index.choices[booking])),
-                       key=lambda i: (-round(margins[index.choices[booking][i]], 6), i))
-        self.ranked[booking] = tuple(index.choices[booking][i] for i in order)
+        choices = index.choices[booking]
+        margins = {s: self._margin(booking, s) for s in choices}
+        dead = {s: self._dead_minutes(booking, s) for s in choices} if DEAD_TIME else {}
+        order = sorted(range(len(choices)),
+                       key=lambda i: (-round(margins[choices[i]], 6), dead.get(choices[i], 0), i))
+        self.ranked[booking] = tuple(choices[i] for i in order)
         return max(margins.values()) >= -self._slack()
+
+    def _dead_minutes(self, booking: int, seat: int) -> int:
+        """Minutes of the seat's tables left too short for another party (< a short meal)
+        between ``booking`` and its neighbours: such gaps are table time lost for good."""
+        index = self.index
+        start, end = index.start[booking], index.end[booking]
+        dead = 0
+        for table in index.seats[seat].tables:
+            before = max((index.end[b] for b in self.seating.on_table[table]
+                          if index.end[b] <= start), default=None)
+            after = min((index.start[b] for b in self.seating.on_table[table]
+                         if index.start[b] >= end), default=None)
+            for gap in (None if before is None else start - before,
+                        None if after is None else after - end):
+                if gap is not None and 0 < gap < self._shortest_stay:
+                    dead += gap
+        return dead
 
     def _exact(self, booking: int) -> bool:
         """Re-seat the promised parties around ``booking``'s time with CP-SAT."""

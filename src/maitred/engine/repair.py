@@ -10,7 +10,7 @@ exactly and nobody is lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from maitred.engine.dayindex import DayIndex
 
@@ -195,15 +195,17 @@ class Seating:
 
 
 def construct(index: DayIndex, order: Iterable[int], *, tries: int = 60,
-              ranked: Sequence[tuple[int, ...]] | None = None) -> Seating:
-    """Seat bookings one by one in ``order`` (locked ones first), each with a short chain."""
+              ranked: Sequence[tuple[int, ...]] | None = None,
+              doubtful: Collection[int] = (), doubtful_tries: int = 8) -> Seating:
+    """Seat bookings one by one in ``order`` (locked ones first), each with a short chain;
+    ``doubtful`` bookings (unlikely to fit anyway) get only ``doubtful_tries`` attempts."""
     seating = Seating(index, ranked)
     locked = [b for b in range(index.size) if index.locked[b]]
     for b in locked:
         seating.place(b, index.choices[b][0])
     for b in order:
         if not index.locked[b] and index.choices[b]:
-            seating.insert(b, depth=2, tries=tries)
+            seating.insert(b, depth=2, tries=doubtful_tries if b in doubtful else tries)
     seating.commit()
     return seating
 

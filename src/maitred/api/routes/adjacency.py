@@ -16,7 +16,7 @@ TableId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 @router.get("", response_model=list[schemas.Adjacency], summary="Adjacent pairs")
 def list_adjacency(scope: HostScope, db: DB) -> list[schemas.Adjacency]:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         pairs = tx.adjacency.list(scope.restaurant_id)
     return [schemas.Adjacency(table_ids=[a, b]) for a, b in pairs]
 

@@ -35,7 +35,7 @@ def list_bookings(
     if not schemas.FIRST_YEAR <= day.year <= schemas.LAST_YEAR:
         raise InvalidInput("date", f"must be between the years {schemas.FIRST_YEAR} and "
                                    f"{schemas.LAST_YEAR}")
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         restaurant = tx.restaurants.get(scope.restaurant_id)
         zone = ZoneInfo(restaurant.timezone)
         start = datetime.combine(day, time(0), tzinfo=zone)
@@ -73,7 +73,7 @@ def create_booking(
 
 @router.get("/{booking_id}", response_model=schemas.Booking, summary="One booking")
 def get_booking(scope: HostScope, db: DB, booking_id: BookingId) -> schemas.Booking:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return _with_tables(tx, tx.bookings.get(scope.restaurant_id, booking_id))
 
 

@@ -16,7 +16,7 @@ CombinationId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 @router.get("", response_model=list[schemas.Combination], summary="Combinations")
 def list_combinations(scope: HostScope, db: DB) -> list[schemas.Combination]:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         found = tx.combinations.list(scope.restaurant_id)
     return [schemas.Combination.model_validate(c) for c in found]
 
@@ -39,7 +39,7 @@ def create_combination(
 def get_combination(
     scope: HostScope, db: DB, combination_id: CombinationId
 ) -> schemas.Combination:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return schemas.Combination.model_validate(
             tx.combinations.get(scope.restaurant_id, combination_id))
 

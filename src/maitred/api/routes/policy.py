@@ -44,7 +44,7 @@ def _answer(settings: Settings, restaurant: Restaurant) -> schemas.Policy:
 
 @router.get("", response_model=schemas.Policy, summary="The restaurant's policy")
 def get_policy(scope: HostScope, db: DB, services: ServicesDep) -> schemas.Policy:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return _answer(services.settings, tx.restaurants.get(scope.restaurant_id))
 
 

@@ -21,8 +21,9 @@ router = APIRouter(prefix="/api/restaurants", tags=["restaurants"])
 @router.get("", response_model=list[schemas.Restaurant], summary="My restaurants")
 def list_restaurants(me: CurrentStaff, db: DB) -> list[schemas.Restaurant]:
     """The restaurants the caller belongs to (every one, for a superuser)."""
-    with db.uow() as tx:
-        found = tx.restaurants.list(None if me.is_superuser else sorted(me.roles))
+    mine = None if me.is_superuser else sorted(me.roles)
+    with db.uow(restaurants=mine) as tx:
+        found = tx.restaurants.list(mine)
     return [schemas.Restaurant.model_validate(r) for r in found]
 
 
@@ -35,7 +36,7 @@ def create_restaurant(me: CurrentStaff, body: schemas.RestaurantIn, once: Idempo
 
 @router.get("/{restaurant_id}", response_model=schemas.Restaurant, summary="One restaurant")
 def get_restaurant(scope: HostScope, db: DB) -> schemas.Restaurant:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return schemas.Restaurant.model_validate(tx.restaurants.get(scope.restaurant_id))
 
 
@@ -66,7 +67,7 @@ def delete_restaurant(scope: AdminScope, once: Idempotent) -> Response:
 @router.get("/{restaurant_id}/members", response_model=list[schemas.Member],
             summary="The team", tags=["team"])
 def list_members(scope: HostScope, db: DB) -> list[schemas.Member]:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return [schemas.Member.model_validate(m) for m in staff.members(tx, scope.restaurant_id)]
 
 

@@ -16,7 +16,7 @@ TableId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 @router.get("", response_model=list[schemas.Table], summary="Tables")
 def list_tables(scope: HostScope, db: DB) -> list[schemas.Table]:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return [schemas.Table.model_validate(t) for t in tx.tables.list(scope.restaurant_id)]
 
 
@@ -33,7 +33,7 @@ def create_table(
 
 @router.get("/{table_id}", response_model=schemas.Table, summary="One table")
 def get_table(scope: HostScope, db: DB, table_id: TableId) -> schemas.Table:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return schemas.Table.model_validate(tx.tables.get(scope.restaurant_id, table_id))
 
 

@@ -16,7 +16,7 @@ ZoneId = Annotated[int, Path(ge=1, le=schemas.MAX_ID)]
 
 @router.get("", response_model=list[schemas.Zone], summary="Zones")
 def list_zones(scope: HostScope, db: DB) -> list[schemas.Zone]:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return [schemas.Zone.model_validate(z) for z in tx.zones.list(scope.restaurant_id)]
 
 
@@ -31,7 +31,7 @@ def create_zone(scope: ManagerScope, body: schemas.ZoneIn, once: Idempotent) -> 
 
 @router.get("/{zone_id}", response_model=schemas.Zone, summary="One zone")
 def get_zone(scope: HostScope, db: DB, zone_id: ZoneId) -> schemas.Zone:
-    with db.uow() as tx:
+    with scope.uow(db) as tx:
         return schemas.Zone.model_validate(tx.zones.get(scope.restaurant_id, zone_id))
 
 

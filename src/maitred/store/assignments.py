@@ -1,0 +1,122 @@
+"""What the automatic pipeline writes besides bookings: attempts, outcomes, locks, jobs.
+
+- ``booking_assignment_attempts``: one row per try at seating a booking (strategy, result,
+  reason), so staff reviewing a booking see what the machine tried and why it gave up.
+- ``booking_assignment_idempotency``: the outcome of (booking, trigger, version), so a job
+  run twice (a worker killed after its commit, a retried request) does the work once.
+- advisory locks: exclusive processing of one booking, shared/exclusive per restaurant-day.
+- the job outbox: a job row written in the transaction of the change that causes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
+
+from maitred.errors import NotFound
+from maitred.store.queries import query
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One recorded try at seating a booking automatically."""
+
+    attempt_number: int
+    trigger: str
+    strategy: str | None
+    result: str
+    reason: str
+    score: float | None
+    metadata: dict[str, Any]
+    correlation_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """The outcome already recorded for one (booking, trigger, version)."""
+
+    outcome: str
+    result: dict[str, Any]
+
+
+class AssignmentRepository:
+    """Attempts, outcomes, locks and deferred jobs, in the caller's transaction."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def add_attempt(
+        self, restaurant_id: int, booking_id: int, *, trigger: str, result: str,
+        strategy: str | None = None, reason: str = "", score: float | None = None,
+        metadata: dict[str, Any] | None = None, correlation_id: str | None = None,
+    ) -> int:
+        """Record one attempt; returns its number for the booking (1, 2, ...)."""
+        row = self.conn.execute(query("assignments.add_attempt"), {
+            "restaurant_id": restaurant_id, "booking_id": booking_id, "trigger": trigger,
+            "strategy": strategy, "result": result, "reason": reason, "score": score,
+            "metadata": Jsonb(metadata or {}), "correlation_id": correlation_id,
+        }).fetchone()
+        assert row is not None
+        number: int = row[0]
+        return number
+
+    def attempts(self, restaurant_id: int, booking_id: int) -> list[Attempt]:
+        with self.conn.cursor(row_factory=class_row(Attempt)) as cur:
+            cur.execute(query("assignments.attempts"),
+                        {"restaurant_id": restaurant_id, "booking_id": booking_id})
+            return cur.fetchall()
+
+    def processed(self, booking_id: int, trigger: str, version: int) -> Processed | None:
+        row = self.conn.execute(query("assignments.processed"), {
+            "booking_id": booking_id, "trigger": trigger, "booking_version": version,
+        }).fetchone()
+        return None if row is None else Processed(row[0], row[1])
+
+    def record_processed(
+        self, restaurant_id: int, booking_id: int, trigger: str, version: int, outcome: str,
+        result: dict[str, Any],
+    ) -> None:
+        self.conn.execute(query("assignments.record_processed"), {
+            "restaurant_id": restaurant_id, "booking_id": booking_id, "trigger": trigger,
+            "booking_version": version, "outcome": outcome, "result": Jsonb(result),
+        })
+
+    def try_lock(self, name: str, *, shared: bool = False) -> bool:
+        """Take the advisory lock ``name`` until the transaction ends, if it is free."""
+        key = "assignments.try_lock_shared" if shared else "assignments.try_lock"
+        row = self.conn.execute(query(key), {"name": name}).fetchone()
+        return bool(row and row[0])
+
+    def restaurant_of(self, booking_id: int) -> int:
+        row = self.conn.execute(query("assignments.restaurant_of_booking"),
+                                {"booking_id": booking_id}).fetchone()
+        if row is None:
+            raise NotFound("booking", booking_id)
+        restaurant_id: int = row[0]
+        return restaurant_id
+
+    def open_bookings(self, restaurant_id: int, start_at: datetime, end_at: datetime) -> list[int]:
+        rows = self.conn.execute(query("assignments.open_bookings_of_day"), {
+            "restaurant_id": restaurant_id, "start_at": start_at, "end_at": end_at,
+        }).fetchall()
+        return [r[0] for r in rows]
+
+    def defer_job(
+        self, task: str, args: dict[str, Any], *, queue: str = "default",
+        lock: str | None = None, queueing_lock: str | None = None, priority: int = 0,
+        scheduled_at: datetime | None = None,
+    ) -> int:
+        """Write a job row for the queue in this transaction; returns its id."""
+        row = self.conn.execute(query("assignments.defer_job"), {
+            "queue": queue, "task": task, "priority": priority, "lock": lock,
+            "queueing_lock": queueing_lock, "args": Jsonb(args), "scheduled_at": scheduled_at,
+        }).fetchone()
+        assert row is not None
+        job_id: int = row[0]
+        return job_id

@@ -1,0 +1,61 @@
+-- name: add_attempt
+-- One automatic attempt to seat a booking; numbered after the booking's earlier ones
+-- (the caller holds the booking's row lock, so two attempts never take one number).
+INSERT INTO booking_assignment_attempts (restaurant_id, booking_id, attempt_number, trigger,
+                                         strategy, result, reason, score, metadata,
+                                         correlation_id)
+SELECT %(restaurant_id)s, %(booking_id)s,
+       coalesce((SELECT max(attempt_number) FROM booking_assignment_attempts
+                 WHERE booking_id = %(booking_id)s), 0) + 1,
+       %(trigger)s, %(strategy)s, %(result)s, %(reason)s, %(score)s, %(metadata)s,
+       %(correlation_id)s
+RETURNING attempt_number;
+
+-- name: attempts
+SELECT attempt_number, trigger, strategy, result, reason, score, metadata, correlation_id,
+       created_at
+FROM booking_assignment_attempts
+WHERE restaurant_id = %(restaurant_id)s AND booking_id = %(booking_id)s
+ORDER BY attempt_number;
+
+-- name: processed
+-- The outcome already recorded for (booking, trigger, version), if any.
+SELECT outcome, result FROM booking_assignment_idempotency
+WHERE booking_id = %(booking_id)s AND trigger = %(trigger)s
+  AND booking_version = %(booking_version)s;
+
+-- name: record_processed
+INSERT INTO booking_assignment_idempotency (restaurant_id, booking_id, trigger,
+                                            booking_version, outcome, result)
+VALUES (%(restaurant_id)s, %(booking_id)s, %(trigger)s, %(booking_version)s, %(outcome)s,
+        %(result)s)
+ON CONFLICT (booking_id, trigger, booking_version) DO NOTHING;
+
+-- name: try_lock
+-- A transaction-scoped advisory lock on a name ('booking:17', 'day:3:2030-06-14'): held
+-- until the transaction ends, whatever way it ends (a killed worker's lock dies with its
+-- connection). Returns false at once when another transaction holds it.
+SELECT pg_try_advisory_xact_lock(hashtextextended(%(name)s, 0));
+
+-- name: try_lock_shared
+-- The same lock, shared: many bookings of one day are processed side by side, while a
+-- whole-day run (which takes it exclusively) waits for none of them and none for it.
+SELECT pg_try_advisory_xact_lock_shared(hashtextextended(%(name)s, 0));
+
+-- name: restaurant_of_booking
+SELECT restaurant_id FROM bookings WHERE id = %(booking_id)s;
+
+-- name: open_bookings_of_day
+-- Bookings of a day still waiting for a table, in the order they were made.
+SELECT id FROM bookings
+WHERE restaurant_id = %(restaurant_id)s AND start_at >= %(start_at)s AND start_at < %(end_at)s
+  AND state IN ('pending', 'assignment_pending', 'manual_review')
+ORDER BY created_seq, id;
+
+-- name: defer_job
+-- A job for the queue, written in the caller's transaction (the outbox): it exists exactly
+-- when the change that caused it commits. procrastinate's own function, so its triggers
+-- (events, NOTIFY to idle workers) fire as for any job it defers itself.
+SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(
+    %(queue)s, %(task)s, %(priority)s, %(lock)s, %(queueing_lock)s, %(args)s,
+    %(scheduled_at)s)::procrastinate_job_to_defer_v1]));

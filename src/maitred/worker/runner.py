@@ -1,0 +1,116 @@
+"""Run workers: the procrastinate app over maitred's database and the services jobs use.
+
+``maitred worker`` runs :func:`run` in the foreground (Ctrl-C or SIGTERM stops it after
+the job in hand); ``maitred serve`` runs one :class:`InProcess` worker in a thread unless
+``--no-worker``. Any number of worker processes may share one database: the queue is
+PostgreSQL's (``SELECT ... FOR UPDATE SKIP LOCKED`` inside procrastinate), nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import procrastinate
+
+from maitred.config import Settings
+from maitred.services.coordinator import Coordinator
+from maitred.services.guards import DATABASE, RateLimit
+from maitred.store.db import Database
+from maitred.worker import jobs
+
+QUEUES = ["assignments", "housekeeping"]
+
+
+def build_app(database_url: str) -> procrastinate.App:
+    """A procrastinate app on the database (its own small async pool)."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=database_url,
+                                                 kwargs={"autocommit": True},
+                                                 min_size=1, max_size=3))
+    jobs.register(app)
+    return app
+
+
+def context(db: Database, settings: Settings, stalled_after: float) -> dict[str, Any]:
+    """What jobs reach through ``context.additional_context``."""
+    return {"db": db, "settings": settings, "stalled_after": stalled_after,
+            "coordinator": Coordinator(db, settings, rate=RateLimit(), breaker=DATABASE)}
+
+
+def options(db: Database, settings: Settings, *, concurrency: int, heartbeat: float,
+            stalled_after: float, signals: bool) -> dict[str, Any]:
+    return {
+        "queues": QUEUES, "concurrency": concurrency, "install_signal_handlers": signals,
+        "update_heartbeat_interval": heartbeat, "stalled_worker_timeout": stalled_after,
+        "additional_context": context(db, settings, stalled_after),
+        "fetch_job_polling_interval": 1.0,
+    }
+
+
+def run(settings: Settings, database_url: str, *, concurrency: int = 1,
+        heartbeat: float = 10.0, stalled_after: float = jobs.STALLED_AFTER_SECONDS) -> None:
+    """One worker in the foreground, until a stop signal."""
+    with Database(database_url, min_size=1, max_size=concurrency + 2) as db:
+        build_app(database_url).run_worker(**options(
+            db, settings, concurrency=concurrency, heartbeat=heartbeat,
+            stalled_after=stalled_after, signals=True))
+
+
+class InProcess:
+    """A worker in a daemon thread with its own event loop (``maitred serve``)."""
+
+    def __init__(self, db: Database, settings: Settings, database_url: str, *,
+                 heartbeat: float = 10.0,
+                 stalled_after: float = jobs.STALLED_AFTER_SECONDS) -> None:
+        self.app = build_app(database_url)
+        self.options = options(db, settings, concurrency=1, heartbeat=heartbeat,
+                               stalled_after=stalled_after, signals=False)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="maitred-worker", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(30)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            # Cancelling the worker's run is procrastinate's graceful stop: the job in
+            # hand finishes, nothing new is fetched.
+            loop.call_soon_threadsafe(task.cancel)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            async with self.app.open_async():
+                self._task = asyncio.current_task()
+                self._task = asyncio.create_task(self.app.run_worker_async(**self.options))
+                self._ready.set()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # reported by serve; the API keeps serving
+            self.error = exc
+        finally:
+            self._ready.set()
+
+
+@contextlib.contextmanager
+def in_process(db: Database, settings: Settings, database_url: str) -> Iterator[InProcess]:
+    """A worker for the duration of the block."""
+    worker = InProcess(db, settings, database_url)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
