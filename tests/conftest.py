@@ -18,6 +18,9 @@ Fixtures:
   create databases of their own (e.g. the migration-chain test).
 - ``template_database`` / ``template_database_url`` (session): the migrated template's
   name and URL (read-only by convention: copies are made from it).
+
+The HTTP fixtures (``services``, ``client``, ``person``, ``owner``, ``bistro``, ``member``)
+come from :mod:`tests.http_fixtures`, registered below with ``pytest_plugins``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ from tests.integration.support import SmallFloor, build_small_floor
 from maitred.store import schema
 from maitred.store.db import Database
 from maitred.store.server import EmbeddedServer, with_database
+
+# The HTTP fixtures (uvicorn server, clients, staff with tokens, the Bistro), for every
+# folder of tests that talks to the app over the network.
+pytest_plugins = ["tests.http_fixtures"]
 
 TEMPLATE = "maitred_template"
 _copies = itertools.count(1)

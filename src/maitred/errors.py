@@ -9,6 +9,7 @@
     │   └── InvalidSignature                   a webhook's signature or timestamp is wrong
     ├── Forbidden                              known staff member, not allowed to do this
     ├── NotFound(entity, id)                   no such thing in this restaurant
+    ├── NotProcessable(booking_id, state)      the pipeline cannot take a booking in this state
     ├── Conflict                               the request clashes with the current state
     │   ├── StaleVersion(entity, id, expected, current)
     │   ├── IllegalTransition(entity, id, state, wanted)
@@ -101,6 +102,18 @@ class NotFound(MaitredError):
         self.entity = entity
         self.id = id
         super().__init__(detail or f"{entity} {id} not found")
+
+
+class NotProcessable(MaitredError):
+    """This booking is in a state automatic assignment cannot work on."""
+
+    code = "not-processable"
+
+    def __init__(self, booking_id: int, state: str, detail: str | None = None) -> None:
+        self.booking_id = booking_id
+        self.state = state
+        super().__init__(detail or f"booking {booking_id} is {state}; automatic assignment "
+                                   "only works on bookings waiting for tables")
 
 
 class Conflict(MaitredError):

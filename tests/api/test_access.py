@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from tests.api.conftest import Person
+from tests.http_fixtures import Person
 
 from maitred import bootstrap
 from maitred.api.deps import Scope

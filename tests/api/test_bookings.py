@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.api.conftest import Person
+from tests.http_fixtures import Person
 
 EVENING = "2025-06-13T19:30:00+02:00"
 
@@ -44,6 +44,19 @@ def test_a_party_too_big_for_the_floor_is_a_422_on_party_size(
     assert answer.status_code == 422
     assert answer.json()["field"] == "partySize"
     assert "1 to 4" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize("party", [1, 2])
+def test_a_restaurant_without_active_tables_says_so_instead_of_a_party_range(
+    owner: Person, bistro: int, party: int,
+) -> None:
+    answer = owner.post(f"/api/restaurants/{bistro}/bookings",
+                        {"partySize": party, "startAt": EVENING})
+    assert answer.status_code == 422, answer.text
+    assert "no active tables yet" in answer.json()["detail"]
+    assert "1 to 0" not in answer.json()["detail"]
+    assert owner.get(f"/api/restaurants/{bistro}/bookings",
+                     params={"date": "2025-06-13"}).json()["bookings"] == []
 
 
 def test_a_start_time_without_an_offset_is_refused_by_name(

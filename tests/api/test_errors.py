@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from tests.api.conftest import Person
+from tests.http_fixtures import Person
 
 
 def test_a_missing_required_field_is_a_422_naming_it_in_camel_case(

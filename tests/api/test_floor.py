@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import Person
+from tests.http_fixtures import Person
 
 
 def _floor(owner: Person, bistro: int) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from tests.api.conftest import Person, serving
+from tests.http_fixtures import Person, serving
 
 from maitred.api import create_app
 from maitred.config import Settings
@@ -12,7 +12,7 @@ from maitred.config import Settings
 def test_healthz_says_the_api_and_its_database_answer(client: httpx.Client) -> None:
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok"}
+    assert answer.json() == {"status": "ok", "database": "ok", "breaker": "closed"}
 
 
 def test_metrics_count_requests_by_route_template_and_status(
@@ -86,6 +86,7 @@ def test_an_app_built_from_settings_alone_opens_and_closes_its_own_services(
 ) -> None:
     app = create_app(Settings(database_url=database_url, pool_min_size=1, pool_max_size=2))
     with serving(app) as http:
-        assert http.get("/healthz").json() == {"status": "ok", "database": "ok"}
+        assert http.get("/healthz").json() == {"status": "ok", "database": "ok",
+                                                "breaker": "closed"}
         assert http.get("/api/me").status_code == 401
     assert app.state.services.db.pool.closed

@@ -79,7 +79,9 @@ def start_worker(database_url: str, *extra: str) -> subprocess.Popen[bytes]:
     """A real ``maitred worker`` process on the database."""
     env = {**os.environ, "DATABASE_URL": database_url}
     return subprocess.Popen(
-        [sys.executable, "-c", "from maitred.cli import main; main()", "worker", *extra],
+        # The `maitred worker` command itself, without importing every other command.
+        [sys.executable, "-c", "import maitred.cli.worker; from maitred.cli import app; app()",
+         "worker", *extra],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 

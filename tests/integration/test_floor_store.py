@@ -85,6 +85,23 @@ def test_policy_overrides_are_checked_and_versioned(
         tx.restaurants.set_policy(r, {"merges_enabled": False}, expected_version=1)
 
 
+def test_turn_times_outside_a_quarter_hour_to_ten_hours_are_refused(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    with pytest.raises(InvalidInput) as too_long, db.uow() as tx:
+        tx.restaurants.set_turn_times(r, [(2, 90), (8, 6000)])
+    assert too_long.value.field == "turn_times[1].minutes"
+    assert "between 15 and 600 minutes" in str(too_long.value)
+    with pytest.raises(InvalidInput) as no_party, db.uow() as tx:
+        tx.restaurants.set_turn_times(r, [(0, 90)])
+    assert no_party.value.field == "turn_times[0].max_party_size"
+    with db.uow() as tx:
+        tx.restaurants.set_turn_times(r, [(2, 15), (99, 600)])
+        assert [(t.max_party_size, t.minutes) for t in tx.restaurants.turn_times(r)] == [
+            (2, 15), (99, 600)]
+
+
 def test_an_unknown_time_zone_is_refused(db: Database) -> None:
     with pytest.raises(InvalidInput) as bad, db.uow() as tx:
         tx.restaurants.create("Nowhere", timezone="Mars/Olympus")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from maitred.store import schema
 from maitred.store.server import with_database
@@ -56,3 +57,19 @@ def test_each_test_gets_an_empty_migrated_database(database_url: str) -> None:
         pending = schema.pending(database_url)
     assert row == (0,)
     assert pending == []
+
+
+def test_migrating_an_empty_database_prints_nothing(
+    pg_server_url: str, capfd: pytest.CaptureFixture[str],
+) -> None:
+    # yoyo prints the rows any migration statement returns; `maitred serve` and `migrate`
+    # on a fresh database must not show a newcomer a stray result table.
+    name = "maitred_quiet_chain_check"
+    admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}")
+    try:
+        capfd.readouterr()
+        assert schema.migrate(with_database(pg_server_url, name))
+        printed = capfd.readouterr()
+        assert printed.out == ""
+    finally:
+        admin(pg_server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

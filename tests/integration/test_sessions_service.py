@@ -11,8 +11,8 @@ from tests.integration.support import SmallFloor
 from tests.service.sessions_support import (
     SEVEN_PM,
     host,
+    let_holds_lapse,
     party,
-    set_hold_ttl,
     settings_for,
 )
 
@@ -190,14 +190,13 @@ def test_confirm_turns_the_hold_into_the_assignment(db: Database, small_floor: S
 def test_confirm_after_the_hold_ran_out_is_refused_as_expired(
     db: Database, small_floor: SmallFloor,
 ) -> None:
-    set_hold_ttl(db, small_floor, 1)
     anna = host(db, small_floor, "Anna")
     booking = party(db, small_floor, 4)
     settings = settings_for(db)
     with db.uow() as tx:
         held = sessions.open_session(tx, settings, small_floor.restaurant_id, booking,
                                      anna.actor, [small_floor.table_ids["T3"]])
-    time.sleep(1.1)
+    let_holds_lapse(db, small_floor.restaurant_id)
     with pytest.raises(sessions.SessionExpired) as refused, db.uow() as tx:
         sessions.confirm(tx, settings, small_floor.restaurant_id, held.session.id, anna.actor)
     assert refused.value.state == "EXPIRED"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from tests.integration.support import SmallFloor
-from tests.service.sessions_support import host, party, set_hold_ttl, settings_for
+from tests.service.sessions_support import host, let_holds_lapse, party, settings_for
 
 from maitred.services import sessions, sweeper
 from maitred.store.db import Database
@@ -21,14 +21,13 @@ def _age_session(db: Database, session_id: int) -> None:
 def test_the_sweep_expires_a_lapsed_hold_with_history_and_event(
     db: Database, small_floor: SmallFloor,
 ) -> None:
-    set_hold_ttl(db, small_floor, 1)
     anna = host(db, small_floor, "Anna")
     booking = party(db, small_floor, 4)
     r = small_floor.restaurant_id
     with db.uow() as tx:
         held = sessions.open_session(tx, settings_for(db), r, booking, anna.actor,
                                      [small_floor.table_ids["T3"]])
-    time.sleep(1.1)
+    let_holds_lapse(db, small_floor.restaurant_id)
     swept = sweeper.sweep(db)
     assert swept.sessions == 1
     with db.uow() as tx:
@@ -65,14 +64,13 @@ def test_the_sweep_ends_a_session_left_proposed(db: Database, small_floor: Small
 def test_a_lapsed_hold_never_blocks_the_next_host_even_without_a_sweeper(
     db: Database, small_floor: SmallFloor,
 ) -> None:
-    set_hold_ttl(db, small_floor, 1)
     anna, bob = host(db, small_floor, "Anna"), host(db, small_floor, "Bob")
     first, second = party(db, small_floor, 4), party(db, small_floor, 4)
     t3 = small_floor.table_ids["T3"]
     r = small_floor.restaurant_id
     with db.uow() as tx:
         stale = sessions.open_session(tx, settings_for(db), r, first, anna.actor, [t3])
-    time.sleep(1.1)
+    let_holds_lapse(db, small_floor.restaurant_id)
     with db.uow() as tx:
         got = sessions.open_session(tx, settings_for(db), r, second, bob.actor, [t3])
     assert got.state == "HELD"

@@ -1,5 +1,6 @@
-"""Session routes over real HTTP: the API tests' server, people and restaurant fixtures,
-plus a floor and bookings in the Bistro made straight in the database."""
+"""Session routes over real HTTP: the shared HTTP fixtures (server, people, the Bistro;
+:mod:`tests.http_fixtures`, registered in ``tests/conftest.py``), plus a floor and
+bookings in the Bistro made straight in the database."""
 
 from __future__ import annotations
 
@@ -7,14 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import tests.api.conftest as api_fixtures
 
 from maitred import bootstrap
-
-# Every fixture of the API tests (server, client, people, the Bistro), whatever they are
-# called today: registered here by being module globals of this conftest.
-globals().update({name: value for name, value in vars(api_fixtures).items()
-                  if type(value).__name__ == "FixtureFunctionDefinition"})
 
 SEVEN_PM = datetime(2030, 6, 14, 17, 0, tzinfo=UTC)  # 19:00 in Paris
 

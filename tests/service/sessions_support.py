@@ -44,6 +44,12 @@ def settings_for(db: Database) -> Settings:
     return Settings(database_url=db.url)
 
 
-def set_hold_ttl(db: Database, floor: SmallFloor, seconds: int) -> None:
+def let_holds_lapse(db: Database, restaurant_id: int) -> None:
+    """Stands in for the hold TTL running out (the shortest a policy allows is 10 s): every
+    live hold and open session of the restaurant expired a second ago; nothing else moves."""
     with db.uow() as tx:
-        tx.restaurants.set_policy(floor.restaurant_id, {"hold_ttl_seconds": seconds})
+        for table, live in (("table_holds", "status = 'active'"),
+                            ("allocations", "kind = 'hold'"),
+                            ("manual_assignment_sessions", "state IN ('PROPOSED', 'HELD')")):
+            tx.conn.execute(f"UPDATE {table} SET expires_at = now() - interval '1 second'"
+                            f" WHERE restaurant_id = %(r)s AND {live}", {"r": restaurant_id})

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from tests.api.conftest import Person, serving
+from tests.http_fixtures import Person, serving
 from tests.service.conftest import SEVEN_PM, Room
+from tests.service.sessions_support import let_holds_lapse
 
 from maitred.api import create_app
 
@@ -88,12 +88,11 @@ def test_confirm_twice_with_one_key_assigns_once_and_answers_the_same(
 
 
 def test_confirm_after_the_hold_ran_out_is_a_409_expired(room: Room, member: Any) -> None:
-    room.set_policy(hold_ttl_seconds=1)
     anna = member("host")
     booking = room.booking(4)
     held = anna.post(SESSION, {"bookingId": booking, "tableIds": [room.tables["T3"]]}).json()
     assert held["state"] == "HELD"
-    time.sleep(1.1)
+    let_holds_lapse(room.services.db, room.restaurant_id)
     answer = anna.put(f"{SESSION}/{held['id']}/confirm")
     assert answer.status_code == 409
     assert answer.headers["content-type"].startswith("application/problem+json")

@@ -5,6 +5,7 @@ known seats at least as many guests as taking bookings one by one."""
 from __future__ import annotations
 
 import importlib.util
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,7 +24,8 @@ QUICK = settings(max_examples=25, deadline=None,
 
 def _checker() -> ModuleType:
     spec = importlib.util.spec_from_file_location("shared_validate", CHECKER_PATH)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,11 +38,12 @@ CHECKER = _checker()
 def days(draw: st.DrawFn) -> dict[str, Any]:
     """A small restaurant day in the shared format, locked bookings included."""
     shapes = draw(st.lists(st.sampled_from(SHAPES), min_size=2, max_size=6))
-    tables = [{"id": f"T{i + 1}", "zone": "main" if i % 3 else "patio",
+    tables: list[dict[str, Any]] = [{"id": f"T{i + 1}", "zone": "main" if i % 3 else "patio",
                "min_party": lo, "max_party": hi, "tags": ["window"] if i % 2 else []}
               for i, (lo, hi) in enumerate(shapes)]
-    combos, adjacency = [], []
-    for a, b in zip(tables, tables[1:], strict=False):
+    combos: list[dict[str, Any]] = []
+    adjacency: list[list[str]] = []
+    for a, b in pairwise(tables):
         if a["zone"] == b["zone"] and draw(st.booleans()):
             adjacency.append([a["id"], b["id"]])
             seats = a["max_party"] + b["max_party"] - 1

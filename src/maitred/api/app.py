@@ -18,6 +18,7 @@ from maitred import bootstrap
 from maitred.api import errors, metrics, schemas
 from maitred.api.routes import (
     adjacency,
+    assignments,
     bookings,
     combinations,
     health,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
         app.include_router(module.router, responses=PROBLEMS)
     app.include_router(manual.router, responses=PROBLEMS)
     app.include_router(ops.router, responses=PROBLEMS)
+    app.include_router(assignments.router, responses=PROBLEMS)
     app.openapi = lambda: _problems_as_problem_json(app)  # type: ignore[method-assign]
     return app
 

@@ -33,6 +33,7 @@ PROBLEM_JSON = "application/problem+json"
 # Most specific class first: the first ``isinstance`` match decides the status.
 STATUS: tuple[tuple[type[errors.MaitredError], int], ...] = (
     (errors.InvalidInput, 422),
+    (errors.NotProcessable, 400),
     (errors.NotAuthenticated, 401),
     (errors.Forbidden, 403),
     (errors.NotFound, 404),
@@ -166,5 +167,11 @@ def camel(name: str) -> str:
 
 
 def camel_path(field: str) -> str:
-    """Dotted field paths keep their dots: ``tables[0].min_party`` -> ``tables[0].minParty``."""
+    """Dotted field paths keep their dots: ``tables[0].min_party`` -> ``tables[0].minParty``.
+
+    Policy keys are sent as they are stored (``{"policy": {"buffer_minutes": 15}}``), so
+    ``policy.buffer_minutes`` stays as the client spelled it.
+    """
+    if field.startswith("policy."):
+        return field
     return ".".join(camel(part) for part in field.split("."))

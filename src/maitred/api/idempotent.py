@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
@@ -56,7 +55,10 @@ class Once:
                     return _response(began.status_code, began.body, replayed=True)
                 claimed = True
                 result = work(tx)
-                body = None if result is None else jsonable_encoder(result, by_alias=True)
+                # What FastAPI's jsonable_encoder makes of a model, at a fraction of the cost
+                # (it walks the dumped dict again; profiling put it first on this path).
+                body = None if result is None else result.model_dump(mode="json",
+                                                                     by_alias=True)
                 self.idempotency.finish(tx, began, status_code, body)
         except errors.MaitredError as exc:
             # A refusal of the key itself (reused for another request) is not an answer.

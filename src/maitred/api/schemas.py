@@ -341,3 +341,5 @@ class Problem(BaseModel):
 class Health(Model):
     status: Literal["ok"]
     database: Literal["ok"]
+    # The automatic pipeline's circuit breaker around the database (issue 5).
+    breaker: Literal["closed", "open", "half-open"] = "closed"

@@ -24,6 +24,7 @@ app.add_typer(bench, name="bench")
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app`` and ``bench``.
     from maitred.cli import (
+        bench_pipeline,  # noqa: F401
         bench_sessions,  # noqa: F401
         engine,  # noqa: F401
         platform,  # noqa: F401

@@ -24,6 +24,7 @@ from maitred.cli import app
 from maitred.config import Settings
 from maitred.errors import DataFolderInUse, MaitredError
 from maitred.services import sweeper
+from maitred.worker import runner
 
 
 @app.command()
@@ -37,6 +38,9 @@ def serve(
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Folder of the embedded PostgreSQL (default: per-user data "
         "folder). Ignored when DATABASE_URL is set.")] = None,
+    worker: Annotated[bool, typer.Option(
+        "--worker/--no-worker", help="Run one job worker in this process (automatic "
+        "assignment, hold sweeper); --no-worker when `maitred worker` runs apart.")] = True,
 ) -> None:
     """Serve the staff API (and, with --demo, a restaurant to try it on)."""
     overrides = {k: v for k, v in (("host", host), ("port", port), ("data_dir", data_dir))
@@ -49,7 +53,7 @@ def serve(
             typer.echo(f"database ready ({where})")
             services = bootstrap.build(settings, url)
             try:
-                _serve(settings, services, demo_restaurant)
+                _serve(settings, services, demo_restaurant, worker)
             finally:
                 services.close()
     except DataFolderInUse as exc:
@@ -61,7 +65,8 @@ def serve(
     typer.echo("maitred stopped; the database was shut down cleanly")
 
 
-def _serve(settings: Settings, services: bootstrap.Services, with_demo: bool) -> None:
+def _serve(settings: Settings, services: bootstrap.Services, with_demo: bool,
+           with_worker: bool = True) -> None:
     if with_demo:
         loaded = demo.ensure(services.db, settings)
         when = f", bookings moved to {loaded.day}" if loaded.day else " (loaded earlier)"
@@ -87,7 +92,10 @@ def _serve(settings: Settings, services: bootstrap.Services, with_demo: bool) ->
     # KeyboardInterrupt, caught here, and the callers' cleanup runs.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with sweeper.running(services.db):  # lapsed holds and sessions end (issue 4)
+        # The worker runs the sweeper as a periodic job; without it, a thread does.
+        background = (runner.in_process(services.db, settings, services.db.url)
+                      if with_worker else sweeper.running(services.db))
+        with background:  # lapsed holds and sessions end (issue 4), bookings get tables
             uvicorn.Server(config).run(sockets=[listener])
     except KeyboardInterrupt:
         pass

@@ -11,9 +11,10 @@ Two ways a restaurant meets its day:
 Both honour locked tables (``Booking.locked_tables`` and the ``locked`` mapping): those
 parties sit exactly where staff put them. The result is a :class:`DayPlan` of plain values.
 
-Purity: no I/O, no logging. The one clock read is ``time.perf_counter``, to keep the
-offline search within its time limit and to report the seconds spent; it never changes
-which plan a given search budget can reach in the online mode.
+Purity: no I/O, no logging. The one clock read is ``time.perf_counter``: it keeps the
+offline search within its time limit and reports the seconds spent. The online mode never
+depends on it (its exact checks use CP-SAT's deterministic time), so the same day always
+gets the same answers.
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ pooled until the guests sit down, so the host may move earlier parties to let a 
    kept for the demand still to come) is refused. The expected demand is read from the
    floor's seats and the bookings seen so far, never from later bookings.
 2. *Direct seat or ejection chain*: find a free option, or move a few parties along
-   (:meth:`maitred.engine.repair.Seating.insert`).
+   (:meth:`maitred.engine.repair.Seating.insert`). Options are tried best margin first,
+   then the one leaving the least dead table time (gaps too short for any party) next to
+   its neighbours. If the seat it ends up with does not pay its bid price, the party is
+   refused after all and the moves are undone.
 3. *Exact check*: when the chains fail on a small enough neighbourhood, a short CP-SAT
    feasibility solve re-seats every promised party around the newcomer's time (with a
    deterministic budget, so the same day always gives the same answers).
@@ -32,8 +35,6 @@ from maitred.engine.repair import UNSEATED, Seating
 # pairs, with this much CP-SAT deterministic time: a few tenths of a second at most.
 EXACT_PAIRS = 1_500
 EXACT_DETERMINISTIC_TIME = 0.1
-import os
-DEAD_TIME = os.environ.get("DEAD", "1") == "1"
 # Bid prices are first computed once this many bookings have been seen.
 MIN_SEEN = 8
 # Ejection chains on arrival: this many steps deep, this many attempts.
@@ -52,7 +53,7 @@ class Control:
     taken (a sure party now against an expected one later).
     """
 
-    expected_load: float = 1.0
+    expected_load: float = 1.2
     refresh: float = 0.15
     slack: float = 1.0
 
@@ -72,8 +73,8 @@ class Host:
         self.exact_checks = 0
         self.price_updates = 0
         self._prices: BidPrices | None = None
-        self._shortest_stay = min((e - s for s, e in zip(index.start, index.end, strict=True)),
-                                  default=0)
+        # Shortest stay among the bookings seen so far (never the ones still to come).
+        self._shortest_stay = 0
         self._next_refresh = MIN_SEEN
         for b in range(index.size):
             if index.locked[b]:
@@ -88,6 +89,8 @@ class Host:
         if index.locked[booking]:
             return True
         self.seen.append(booking)
+        stay = index.end[booking] - index.start[booking]
+        self._shortest_stay = min(self._shortest_stay, stay) if self._shortest_stay else stay
         self._refresh_prices()
         if not index.choices[booking] or not self._worth_it(booking):
             self.refused.append(booking)
@@ -133,9 +136,9 @@ class Host:
         index = self.index
         choices = index.choices[booking]
         margins = {s: self._margin(booking, s) for s in choices}
-        dead = {s: self._dead_minutes(booking, s) for s in choices} if DEAD_TIME else {}
+        dead = {s: self._dead_minutes(booking, s) for s in choices}
         order = sorted(range(len(choices)),
-                       key=lambda i: (-round(margins[choices[i]], 6), dead.get(choices[i], 0), i))
+                       key=lambda i: (-round(margins[choices[i]], 6), dead[choices[i]], i))
         self.ranked[booking] = tuple(choices[i] for i in order)
         return max(margins.values()) >= -self._slack()
 

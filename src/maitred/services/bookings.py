@@ -206,7 +206,12 @@ def _validate(
         raise InvalidInput("start_at", "needs a time zone offset")
     view = view or floors.load_floor(tx, settings, restaurant_id)
     capacity = view.floor.max_capacity
-    if not 1 <= party_size <= max(capacity, 1):
+    if capacity == 0:
+        # A restaurant set up a moment ago (or with every table switched off): "parties of 1
+        # to 0" would send the caller looking at the party instead of at the floor.
+        raise InvalidInput("party_size", "the restaurant has no active tables yet: add tables "
+                                         "(or switch one back on) before taking bookings")
+    if not 1 <= party_size <= capacity:
         raise InvalidInput("party_size", f"this floor seats parties of 1 to {capacity}")
     duration = duration_minutes or view.policy.turn_time(party_size)
     if not 1 <= duration <= 24 * 60:

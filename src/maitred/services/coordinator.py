@@ -22,6 +22,7 @@ request retried) finds it and does nothing more.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -114,7 +115,7 @@ class Coordinator:
         started = time.perf_counter()
         try:
             with self.db.uow(actor=ACTOR, correlation_id=cid) as tx:
-                outcome = self._process(tx, booking_id, trigger, version, cid)
+                outcome = self.process_in(tx, booking_id, trigger, version, cid)
         except errors.DatabaseUnavailable:
             if self.breaker is not None:
                 self.breaker.failed()
@@ -128,8 +129,9 @@ class Coordinator:
                             tables=outcome.tables, replayed=outcome.replayed)
         return outcome
 
-    def _process(self, tx: UnitOfWork, booking_id: int, trigger: str, version: int | None,
-                 cid: str) -> Outcome:
+    def process_in(self, tx: UnitOfWork, booking_id: int, trigger: str, version: int | None,
+                   cid: str) -> Outcome:
+        """:meth:`process` inside the caller's transaction (a whole-day run)."""
         repo = AssignmentRepository(tx.conn)
         restaurant_id = repo.restaurant_of(booking_id)
         locks.take(tx, locks.booking_name(booking_id), booking_id=booking_id,
@@ -215,8 +217,10 @@ class Coordinator:
                 return self._to_review(tx, booking, trigger, reason, last, ended)
             for plan in plans[:MAX_PLANS]:
                 table_ids = [snap.view.table_ids[label] for label in plan.tables]
+                # The process id says which worker decided, for the audit trail.
                 meta = {"tables": table_ids, "labels": list(plan.tables),
-                        "terms": dict(plan.score.terms), "reasons": list(plan.reasons)}
+                        "terms": dict(plan.score.terms), "reasons": list(plan.reasons),
+                        "process": os.getpid()}
                 # Clear on write, outside the savepoint: a refused hold must not undo it.
                 sessions.expire_lapsed(tx, restaurant_id=rid, table_ids=table_ids)
                 tx.allocations.expire_stale_holds(rid, table_ids)
@@ -316,11 +320,18 @@ QUEUE = "assignments"
 def enqueue(tx: UnitOfWork, booking: Booking, trigger: str) -> None:
     """The booking factory's :class:`~maitred.services.bookings.AssignmentQueue`: a job to
     process the booking, written in the booking's own transaction (exists iff it commits).
+    """
+    defer(tx, booking, trigger)
+
+
+def defer(tx: UnitOfWork, booking: Booking, trigger: str, *,
+          correlation_id: str | None = None) -> int:
+    """Write the job that processes the booking; returns the job's id.
 
     Keyed by the version the change left, so the coordinator knows which change it serves.
     The job's queue lock is the booking: its jobs run one at a time, in order.
     """
-    AssignmentRepository(tx.conn).defer_job(
+    return AssignmentRepository(tx.conn).defer_job(
         TASK, {"booking_id": booking.id, "trigger": trigger, "version": booking.version,
-               "correlation_id": tx.correlation_id},
+               "correlation_id": correlation_id or tx.correlation_id},
         queue=QUEUE, lock=locks.booking_name(booking.id))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -82,7 +83,7 @@ class Breaker:
         telemetry.breaker_open.labels(name).set(0)
 
     @property
-    def state(self) -> str:
+    def state(self) -> Literal["closed", "open", "half-open"]:
         with self._lock:
             if self._opened_at is None:
                 return "closed"

@@ -19,7 +19,8 @@ the use case's own transaction:
 A refusal (409 "table taken", 422 "no such zone") rolls the use case back, claim included;
 :meth:`Idempotency.remember` then stores it on its own, so the retry hears the same
 refusal. A transient race ("try again") is not stored: retrying it is the point. Keys
-belong to the staff member, so two hosts choosing the same key never collide.
+belong to the staff member, so two hosts choosing the same key never collide. Keys older
+than :data:`KEPT_HOURS` are forgotten by the sweeper (:mod:`maitred.services.sweeper`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from maitred.store.idempotency import IdempotencyRepository
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Keys are kept a day: long enough for any client's retries (a tablet back on the Wi-Fi
+# the next morning sends a new request, not a retry), short enough to keep the table small.
+KEPT_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,7 @@ class Idempotency:
             self.finish(tx, began, status_code, answer)
         return None
 
-    def forget_old(self, hours: int = 24) -> None:
-        """Keys are kept a day: long enough for any client's retries."""
-        with self.db.uow() as tx:
-            IdempotencyRepository(tx.conn).forget_older_than(hours)
+    def forget_old(self, hours: int = KEPT_HOURS) -> int:
+        """Forget keys older than ``hours`` (the sweeper's job); returns how many."""
+        with self.db.uow(actor="sweeper") as tx:
+            return IdempotencyRepository(tx.conn).forget_older_than(hours)

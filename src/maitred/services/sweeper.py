@@ -10,6 +10,10 @@ tables must be sellable again. Two mechanisms guarantee it (DESIGN.md §3.2):
   idle) with a history row and an event, and expires every stale hold, so screens and
   the audit trail catch up even on a quiet floor.
 
+The same sweep forgets ``Idempotency-Key`` answers older than a day
+(:data:`maitred.services.idempotency.KEPT_HOURS`): no client retries that late, and
+without it the table would grow with every write ever made.
+
 Time is the database's clock throughout. Until the worker exists, ``maitred serve`` runs
 the sweep in a background thread (:func:`running`).
 """
@@ -22,7 +26,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from maitred.services import sessions
+from maitred.services import idempotency, sessions
 from maitred.store.db import Database
 from maitred.store.sessions import SessionRepository
 
@@ -40,10 +44,13 @@ class Swept:
 
     sessions: int
     holds: int
+    keys: int = 0  # Idempotency-Key answers forgotten
 
 
-def sweep(db: Database, *, batch: int = BATCH) -> Swept:
-    """End every lapsed session and stale hold, a batch per transaction."""
+def sweep(
+    db: Database, *, batch: int = BATCH, keys_kept_hours: int = idempotency.KEPT_HOURS,
+) -> Swept:
+    """End every lapsed session and stale hold, a batch per transaction; forget old keys."""
     ended_sessions = 0
     while True:
         with db.uow(actor="sweeper") as tx:
@@ -55,7 +62,8 @@ def sweep(db: Database, *, batch: int = BATCH) -> Swept:
     with db.uow(actor="sweeper") as tx:
         for restaurant_id in SessionRepository(tx.conn).restaurants_with_stale_holds():
             ended_holds += len(tx.allocations.expire_stale_holds(restaurant_id))
-    return Swept(ended_sessions, ended_holds)
+    forgotten = idempotency.Idempotency(db).forget_old(keys_kept_hours)
+    return Swept(ended_sessions, ended_holds, forgotten)
 
 
 class Sweeper:
@@ -87,8 +95,9 @@ class Sweeper:
                 log.exception("sweep failed; retrying in %.1f s", self.interval)
                 continue
             self.sweeps += 1
-            if swept.sessions or swept.holds:
-                log.info("swept %d sessions and %d holds", swept.sessions, swept.holds)
+            if swept.sessions or swept.holds or swept.keys:
+                log.info("swept %d sessions and %d holds; forgot %d idempotency keys",
+                         swept.sessions, swept.holds, swept.keys)
 
 
 @contextlib.contextmanager

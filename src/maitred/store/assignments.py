@@ -101,6 +101,14 @@ class AssignmentRepository:
         restaurant_id: int = row[0]
         return restaurant_id
 
+    def restaurant_of_hold(self, hold_id: int) -> int:
+        row = self.conn.execute(query("assignments.restaurant_of_hold"),
+                                {"hold_id": hold_id}).fetchone()
+        if row is None:
+            raise NotFound("hold", hold_id)
+        restaurant_id: int = row[0]
+        return restaurant_id
+
     def open_bookings(self, restaurant_id: int, start_at: datetime, end_at: datetime) -> list[int]:
         rows = self.conn.execute(query("assignments.open_bookings_of_day"), {
             "restaurant_id": restaurant_id, "start_at": start_at, "end_at": end_at,

@@ -58,5 +58,7 @@ class IdempotencyRepository:
                           {"id": claim_id, "status_code": status_code,
                            "response_body": Jsonb(body)})
 
-    def forget_older_than(self, hours: int) -> None:
-        self.conn.execute(query("idempotency.forget_older_than"), {"hours": hours})
+    def forget_older_than(self, hours: int) -> int:
+        """Delete the keys claimed more than ``hours`` ago; returns how many went."""
+        return self.conn.execute(query("idempotency.forget_older_than"),
+                                 {"hours": hours}).rowcount

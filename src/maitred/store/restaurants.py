@@ -1,14 +1,16 @@
 """Restaurants: the tenant, its policy, its opening hours and its turn times.
 
 The policy column holds only what a restaurant changed from the settings' defaults;
-:data:`POLICY_KEYS` says which keys exist and what type each takes, so a typo in a
-manager's form is refused by name instead of silently ignored.
+:data:`POLICY_KEYS` says which keys exist, what type each takes and the range a restaurant
+may use, so a typo in a manager's form is refused by name instead of silently ignored (or
+stored, as a 1500-minute buffer that keeps every table blocked all day).
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,38 +24,76 @@ from maitred.store.events import EventLog
 from maitred.store.queries import query
 from maitred.store.records import Restaurant, ServicePeriod, TurnTime
 
-# Policy overrides a restaurant may set, and the type each must have.
-POLICY_KEYS: dict[str, type | tuple[type, ...]] = {
-    "buffer_minutes": int,
-    "hold_ttl_seconds": int,
-    "merges_enabled": bool,
-    "derive_combinations": bool,
-    "require_adjacency": bool,
-    "max_tables_per_combination": int,
-    "seats_lost_per_join": int,
-    "optimizer_threshold": (int, float),
-    "auto_assignment_enabled": bool,
-    "combination_planner": bool,
-    "manual_assignment_session_enabled": bool,
-    "max_assignment_attempts": int,
-    "pacing_covers_per_slot": int,
+
+@dataclass(frozen=True, slots=True)
+class PolicySetting:
+    """One policy key: the type it takes and, for numbers, the range a restaurant may use."""
+
+    kind: type | tuple[type, ...]
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+
+    def range_text(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
+        return f"between {_number(self.low)} and {_number(self.high)}{unit}"
+
+
+# Policy overrides a restaurant may set: type and range of each. The ranges are what a
+# real floor could want, with room to spare; beyond them a value is a typo (a buffer of
+# 1500 minutes for 15) that would quietly empty the floor or block tables for a day.
+POLICY_KEYS: dict[str, PolicySetting] = {
+    # Clearing and resetting a table: none at a counter, a few hours at the very most.
+    "buffer_minutes": PolicySetting(int, 0, 240, "minutes"),
+    # Long enough to talk a guest through the options, short enough not to hide tables.
+    "hold_ttl_seconds": PolicySetting(int, 10, 3600, "seconds"),
+    "merges_enabled": PolicySetting(bool),
+    "derive_combinations": PolicySetting(bool),
+    "require_adjacency": PolicySetting(bool),
+    # The engine joins 2 to 4 tables (engine.policy.Policy refuses anything else).
+    "max_tables_per_combination": PolicySetting(int, 2, 4, "tables"),
+    # Chairs lost where two table ends touch: none for round-the-end seating, a few at most.
+    "seats_lost_per_join": PolicySetting(int, 0, 4, "seats"),
+    # The share by which a re-optimized day must beat the current one (0.1 = 10 %).
+    "optimizer_threshold": PolicySetting((int, float), 0, 1),
+    "auto_assignment_enabled": PolicySetting(bool),
+    "combination_planner": PolicySetting(bool),
+    "manual_assignment_session_enabled": PolicySetting(bool),
+    # Tries before a booking goes to staff; more than ten only delays the host's call.
+    "max_assignment_attempts": PolicySetting(int, 1, 10, "attempts"),
+    # Covers the kitchen takes per booking slot; to stop pacing, leave the key unset.
+    "pacing_covers_per_slot": PolicySetting(int, 1, 1000, "covers"),
 }
+
+# Turn-time brackets: (largest party, minutes). A meal shorter than a quarter of an hour
+# or longer than ten hours is a typo, not a service.
+TURN_TIME_PARTY = PolicySetting(int, 1, 999, "guests")
+TURN_TIME_MINUTES = PolicySetting(int, 15, 600, "minutes")
 
 
 def validate_policy(policy: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy overrides, checked key by key."""
+    """The policy overrides, checked key by key: known key, right type, sensible range."""
     checked: dict[str, Any] = {}
     for key, value in policy.items():
-        kind = POLICY_KEYS.get(key)
-        if kind is None:
+        setting = POLICY_KEYS.get(key)
+        if setting is None:
             raise InvalidInput(f"policy.{key}", "unknown policy setting")
-        # bool is an int in Python; a "true" buffer is a mistake, not one minute.
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise InvalidInput(f"policy.{key}", f"expected {_type_name(kind)}")
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-            raise InvalidInput(f"policy.{key}", "must not be negative")
-        checked[key] = value
+        checked[key] = _checked(f"policy.{key}", setting, value)
     return checked
+
+
+def _checked(field: str, setting: PolicySetting, value: Any) -> Any:
+    # bool is an int in Python; a "true" buffer is a mistake, not one minute.
+    if not isinstance(value, setting.kind) or (
+            isinstance(value, bool) and setting.kind is not bool):
+        raise InvalidInput(field, f"expected {_type_name(setting.kind)}")
+    # Only numbers have a range. Written so that NaN (which Python's JSON reader accepts)
+    # is out of range too.
+    if (setting.low is not None and setting.high is not None
+            and isinstance(value, int | float)
+            and not setting.low <= value <= setting.high):
+        raise InvalidInput(field, f"must be {setting.range_text()}, not {value}")
+    return value
 
 
 def validate_timezone(name: str) -> str:
@@ -165,6 +205,9 @@ class RestaurantRepository:
 
     def set_turn_times(self, restaurant_id: int, turn_times: Sequence[tuple[int, int]]) -> None:
         """Replace the table of (largest party, minutes) brackets."""
+        for i, (largest, minutes) in enumerate(turn_times):
+            _checked(f"turn_times[{i}].max_party_size", TURN_TIME_PARTY, largest)
+            _checked(f"turn_times[{i}].minutes", TURN_TIME_MINUTES, minutes)
         self.conn.execute(query("restaurants.clear_turn_times"), {"restaurant_id": restaurant_id})
         for largest, minutes in sorted(turn_times):
             self.conn.execute(query("restaurants.add_turn_time"), {
@@ -179,6 +222,10 @@ class RestaurantRepository:
         with self.conn.cursor(row_factory=class_row(Restaurant)) as cur:
             cur.execute(query(name), params)
             return cur.fetchone()
+
+
+def _number(value: float | None) -> str:
+    return f"{value:g}" if value is not None else "?"
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:

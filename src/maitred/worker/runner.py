@@ -28,9 +28,8 @@ QUEUES = ["assignments", "housekeeping"]
 def build_app(database_url: str) -> procrastinate.App:
     """A procrastinate app on the database (its own small async pool)."""
     app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=database_url,
-                                                 kwargs={"autocommit": True},
-                                                 min_size=1, max_size=3))
+        connector=procrastinate.PsycopgConnector(conninfo=database_url, min_size=1,
+                                                 max_size=3))
     jobs.register(app)
     return app
 

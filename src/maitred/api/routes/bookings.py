@@ -19,6 +19,7 @@ from maitred.api import schemas
 from maitred.api.deps import DB, HostScope, Idempotent, ServicesDep
 from maitred.errors import InvalidInput
 from maitred.services import bookings as factory
+from maitred.services import coordinator
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
 
@@ -66,7 +67,8 @@ def create_booking(
 
     def work(tx: UnitOfWork) -> schemas.Booking:
         return _render(factory.create_booking(tx, services.settings, scope.restaurant_id,
-                                              request), [])
+                                              request, enqueue_assignment=coordinator.enqueue),
+                       [])
 
     return once.run(201, work)
 
@@ -96,7 +98,7 @@ def update_booking(
     def work(tx: UnitOfWork) -> schemas.Booking:
         return _with_tables(tx, factory.update_booking(
             tx, services.settings, scope.restaurant_id, booking_id, body.expected_version,
-            changes))
+            changes, enqueue_assignment=coordinator.enqueue))
 
     return once.run(200, work)
 

@@ -33,7 +33,10 @@ CREATE FUNCTION maitred_scope() RETURNS bigint[] LANGUAGE sql STABLE AS $$
 $$;
 
 -- Protect every table that has a restaurant_id column (and restaurants by its id). Later
--- migrations that add tenant tables end with SELECT maitred_protect_tenant_tables();
+-- migrations that add tenant tables end with
+--     DO $$ BEGIN PERFORM maitred_protect_tenant_tables(); END $$;
+-- (PERFORM, not SELECT: yoyo prints the rows a migration's statements return, and a bare
+-- SELECT would print a junk table on every fresh ``maitred serve`` and ``migrate``.)
 CREATE FUNCTION maitred_protect_tenant_tables() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     t record;
@@ -58,4 +61,4 @@ BEGIN
 END;
 $$;
 
-SELECT maitred_protect_tenant_tables();
+DO $$ BEGIN PERFORM maitred_protect_tenant_tables(); END $$;

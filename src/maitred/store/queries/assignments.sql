@@ -59,3 +59,6 @@ ORDER BY created_seq, id;
 SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(
     %(queue)s, %(task)s, %(priority)s, %(lock)s, %(queueing_lock)s, %(args)s,
     %(scheduled_at)s)::procrastinate_job_to_defer_v1]));
+
+-- name: restaurant_of_hold
+SELECT restaurant_id FROM table_holds WHERE id = %(hold_id)s;

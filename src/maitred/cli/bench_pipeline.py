@@ -1,0 +1,80 @@
+"""``maitred bench pipeline``: bookings/s through the automatic pipeline, and covers seated
+against the engine's offline plan; figures to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from maitred.bench import pipeline
+from maitred.cli import bench
+from maitred.config import Settings
+from maitred.store import schema
+from maitred.store.db import Database
+from maitred.store.server import EmbeddedServer
+
+DEFAULT_INSTANCE = Path("../shared/bench/instances/large-l1.3-s1.json")
+
+
+@bench.command("pipeline")
+def pipeline_command(
+    workers: Annotated[str, typer.Option(
+        help="Comma-separated numbers of worker processes.")] = "1,2,4",
+    instance: Annotated[Path, typer.Option(
+        help="A day in the shared bench format.")] = DEFAULT_INSTANCE,
+    out: Annotated[Path | None, typer.Option(
+        help="Markdown file to update (between the pipeline markers).")] = Path(
+            "docs/benchmarks.md"),
+) -> None:
+    """Queue a day's bookings and let N real workers seat them, for each N.
+
+    Uses DATABASE_URL when set (its data is added to), else a fresh embedded PostgreSQL
+    in a temporary folder, removed afterwards.
+    """
+    try:
+        counts = [int(n) for n in workers.split(",") if n.strip()]
+    except ValueError:
+        typer.echo("error: --workers takes numbers such as 1,2,4", err=True)
+        raise typer.Exit(2) from None
+    if not counts or min(counts) < 1:
+        typer.echo("error: --workers needs at least one number >= 1", err=True)
+        raise typer.Exit(2)
+    if not instance.is_file():
+        typer.echo(f"error: no instance file at {instance}", err=True)
+        raise typer.Exit(2)
+    doc = pipeline.load(instance)
+    settings = Settings()
+    with tempfile.TemporaryDirectory(prefix="maitred-bench-") as folder:
+        if settings.database_url:
+            _run(settings.database_url, doc, counts, instance.name, out, "DATABASE_URL")
+        else:
+            with EmbeddedServer(Path(folder)) as server:
+                _run(server.url, doc, counts, instance.name, out,
+                     "embedded PostgreSQL (durable)")
+
+
+def _run(url: str, doc: dict[str, object], counts: list[int], name: str, out: Path | None,
+         where: str) -> None:
+    schema.migrate(url)
+    runs = []
+    with Database(url, min_size=1, max_size=4) as db:
+        for count in counts:
+            result = pipeline.run(db, url, dict(doc), count)
+            runs.append(result)
+            typer.echo(f"{count} worker(s): {result.bookings} bookings in {result.seconds:.2f} s "
+                       f"= {result.rate:.1f}/s, wait p50 {result.p50_ms:.0f} ms p99 "
+                       f"{result.p99_ms:.0f} ms, {result.assigned} assigned, "
+                       f"{result.review} to review, {result.covers} covers, "
+                       f"{result.overlaps} overlaps")
+    best = pipeline.offline(dict(doc))
+    typer.echo(f"offline plan: {best.covers} covers of {best.covers_total}")
+    text = pipeline.markdown(runs, best, name=name, where=where)
+    if out is not None:
+        pipeline.write_section(out, text)
+        typer.echo(f"written to {out}")
+    if any(r.overlaps for r in runs):
+        typer.echo("error: a table was given to two parties at once", err=True)
+        raise typer.Exit(1)
