@@ -176,3 +176,25 @@ def test_a_party_grown_past_its_table_is_seated_again(
         tables = [a.table_id for a in tx.allocations.assignments(small_floor.restaurant_id,
                                                                   booking.id)]
     assert tables == [small_floor.table_ids["T4"]]
+
+
+@pytest.mark.parametrize(("planner_on", "expected"), [(True, "assigned"),
+                                                      (False, "manual_review")])
+def test_the_combination_planner_flag_decides_whether_joins_are_tried(
+    db: Database, small_floor: SmallFloor, planner_on: bool, expected: str,
+) -> None:
+    # T3 and T4 are taken: a party of four fits only the T1+T2 join.
+    with db.uow() as tx:
+        tx.restaurants.set_policy(small_floor.restaurant_id, {"combination_planner": planner_on})
+        for label in ("T3", "T4"):
+            other = tx.bookings.create(small_floor.restaurant_id, party_size=2,
+                                       start_at=SEVEN_PM, duration_minutes=90, source="staff")
+            tx.allocations.assign(small_floor.restaurant_id, other.id,
+                                  [small_floor.table_ids[label]], SEVEN_PM,
+                                  SEVEN_PM + timedelta(minutes=90))
+    booking = create(db, small_floor, party=4)
+    outcome = Coordinator(db, SETTINGS).process(booking.id, "creation", version=1)
+    assert outcome.outcome == expected
+    if planner_on:
+        assert outcome.tables == sorted([small_floor.table_ids["T1"],
+                                         small_floor.table_ids["T2"]])

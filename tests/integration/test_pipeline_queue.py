@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
 from tests.integration.pipeline_support import (
     NOON,
@@ -32,10 +35,14 @@ def test_the_job_exists_exactly_when_the_booking_commits(db: Database) -> None:
     class Abandoned(Exception):
         pass
 
-    with pytest.raises(Abandoned), db.uow() as tx:
-        bookings.create_booking(tx, SETTINGS, hall.restaurant_id, request,
-                                enqueue_assignment=coordinator.enqueue)
-        raise Abandoned
+    def book_then_abandon() -> None:
+        with db.uow() as tx:
+            bookings.create_booking(tx, SETTINGS, hall.restaurant_id, request,
+                                    enqueue_assignment=coordinator.enqueue)
+            raise Abandoned
+
+    with pytest.raises(Abandoned):
+        book_then_abandon()
     assert jobs_of(db) == []
     with db.uow() as tx:
         made = bookings.create_booking(tx, SETTINGS, hall.restaurant_id, request,
@@ -69,3 +76,26 @@ def test_an_in_process_worker_seats_bookings_from_the_queue(
     assert set(states) <= {"assigned", "manual_review"}
     assert sum(states.values()) == 12
     assert succeeded == (12,)
+
+
+def test_the_worker_sweeps_holds_past_their_time_as_a_periodic_job(
+    db: Database, database_url: str,
+) -> None:
+    hall = build_hall(db, size=4)
+    [booking_id] = book_many(db, hall, 1)
+    with db.uow() as tx:
+        hold = tx.allocations.hold(hall.restaurant_id, booking_id, [hall.table_ids[0]], NOON,
+                                   NOON + timedelta(hours=1), ttl_seconds=1)
+    time.sleep(1.2)  # past its TTL; nobody touches the table, only the sweep can end it
+    settings = Settings(database_url=database_url, auto_assignment_enabled=False)
+    with runner.in_process(db, settings, database_url):
+        deadline = time.monotonic() + 20
+        while _hold_status(db, hall.restaurant_id, hold.id) == "active":
+            assert time.monotonic() < deadline, "the sweep never ran"
+            time.sleep(0.2)
+    assert _hold_status(db, hall.restaurant_id, hold.id) == "expired"
+
+
+def _hold_status(db: Database, restaurant_id: int, hold_id: int) -> str:
+    with db.uow() as tx:
+        return tx.allocations.get_hold(restaurant_id, hold_id).status

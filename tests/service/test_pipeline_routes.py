@@ -58,9 +58,7 @@ def test_processing_a_booking_while_it_is_locked_is_a_409(room: Room, member: An
     assert answer.json()["type"] == "/problems/lock-held"
 
 
-def test_another_restaurants_booking_is_not_found(
-    room: Room, member: Any, person: Any,
-) -> None:
+def test_another_restaurants_booking_is_not_found(room: Room, person: Any) -> None:
     stranger = person("eve@elsewhere.test")
     booking = room.booking(2)
     answer = stranger.post("/api/assignments/process", {"bookingId": booking})

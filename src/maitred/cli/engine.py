@@ -27,7 +27,7 @@ def assign(
         help="offline: the whole day known at once; online: bookings in creation order, "
              "each accepted or refused on arrival.")] = "offline",
     time_limit: Annotated[float | None, typer.Option(
-        help="Offline search budget in seconds (default: 1.5 up to 60 tables, 8 above).")
+        help="Offline search budget in seconds (default: 1.7 up to 60 tables, 8 above).")
     ] = None,
 ) -> None:
     """Seat a day of bookings on a floor and write the plan."""

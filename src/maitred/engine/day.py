@@ -37,7 +37,7 @@ Mode = Literal["online", "offline"]
 # Default offline budgets (seconds, model building included): a floor of up to 60 tables
 # is planned within 2 s, a 150-table floor within 10 s, leaving room to read and write.
 SMALL_FLOOR_TABLES = 60
-SMALL_FLOOR_SECONDS = 1.5
+SMALL_FLOOR_SECONDS = 1.7
 LARGE_FLOOR_SECONDS = 8.0
 
 

@@ -29,13 +29,15 @@ from maitred.engine.repair import UNSEATED, Seating
 # Above this many (booking, option) pairs the whole-day model spends its budget in presolve;
 # zone-sized neighbourhoods are solved instead.
 WHOLE_DAY_PAIRS = 4_000
+# Up to this many pairs a second, differently guided construction is worth its time.
+SECOND_START_PAIRS = 16_000
 # Neighbourhoods: groups of this many tables of one zone (0: two whole zones; -1: slices of
 # the evening over the whole floor), in turn,
 # each solved exactly for at most this long; stop after this many sweeps without a gain.
 GROUP_TABLES = (12, 20, 0, 30, -1)
 SLICE_PAIRS = 2_500
 NEIGHBOURHOOD_SECONDS = 0.6
-IDLE_SWEEPS = 4
+IDLE_SWEEPS = 2 * len(GROUP_TABLES)  # a whole cycle of kinds without a gain
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -60,7 +62,7 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
     best = _construct(index, covers_first=True)
-    if small:
+    if pairs <= SECOND_START_PAIRS:
         # Cheap here: a second, differently shaped start.
         other = _construct(index, covers_first=False)
         if _better(other, best):

@@ -125,6 +125,9 @@ def solve(
         params.max_time_in_seconds = time_limit
     params.random_seed = 7
     if light:
+        # Stop once no further cover can be gained: proving the tidiest seating of a small
+        # neighbourhood is not worth the time the next neighbourhood needs.
+        params.absolute_gap_limit = weight - 1
         params.symmetry_level = 0
         params.cp_model_probing_level = 0
         params.max_presolve_iterations = 1

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from psycopg import errors as pg
+
 from maitred import errors
 from maitred.config import Settings
 from maitred.engine import planner, rules
@@ -215,7 +217,12 @@ class Coordinator:
                                         reason=reason, correlation_id=cid)
                 self.telemetry.attempts.labels("no_plan").inc()
                 return self._to_review(tx, booking, trigger, reason, last, ended)
-            for plan in plans[:MAX_PLANS]:
+            tried = plans[:MAX_PLANS]
+            # Every table this round may try, locked at once in id order (see the query):
+            # a worker placing the same table at the same time waits for our commit and
+            # then sees our row, instead of deadlocking with us in the exclusion check.
+            repo.lock_tables([snap.view.table_ids[label] for p in tried for label in p.tables])
+            for plan in tried:
                 table_ids = [snap.view.table_ids[label] for label in plan.tables]
                 # The process id says which worker decided, for the audit trail.
                 meta = {"tables": table_ids, "labels": list(plan.tables),
@@ -232,7 +239,12 @@ class Coordinator:
                         self.telemetry.emit("hold.created", cid, booking_id=bid,
                                             hold_id=hold.id, tables=table_ids)
                         tx.allocations.confirm_hold(rid, hold.id, source="auto")
-                except errors.TableUnavailable as exc:
+                except (errors.TableUnavailable, pg.DeadlockDetected) as exc:
+                    # A deadlock with a path that takes no table locks (a host's session)
+                    # is the same lost race, told late.
+                    exc = (exc if isinstance(exc, errors.TableUnavailable)
+                           else errors.TableUnavailable(table_ids[0], None, None,
+                                                        "lost a deadlock for these tables"))
                     self.telemetry.holds.labels("conflict").inc()
                     self.telemetry.attempts.labels("conflict").inc()
                     self.telemetry.emit("conflict", cid, booking_id=bid, tables=table_ids,

@@ -93,6 +93,11 @@ class AssignmentRepository:
         row = self.conn.execute(query(key), {"name": name}).fetchone()
         return bool(row and row[0])
 
+    def lock_tables(self, table_ids: list[int]) -> None:
+        """Wait for the tables' advisory locks (held until the transaction ends)."""
+        self.conn.execute(query("assignments.lock_tables"),
+                          {"table_ids": sorted(set(table_ids))})
+
     def restaurant_of(self, booking_id: int) -> int:
         row = self.conn.execute(query("assignments.restaurant_of_booking"),
                                 {"booking_id": booking_id}).fetchone()
