@@ -11,6 +11,7 @@ manager switches merges off for their terrace-less winter floor without a deploy
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -72,6 +73,12 @@ class Settings(BaseSettings):
             "FEATURE_AUTO_ASSIGNMENT_ENABLED", "auto_assignment_enabled"
         ),
     )
+
+    # Where the pipeline's per-booking locks live: PostgreSQL advisory locks (nothing to
+    # run), or Redis at REDIS_URL (with fencing tokens) for deployments that run it.
+    lock_backend: Literal["postgres", "redis"] = "postgres"
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "redis_url"))
 
     # Deposit-paid webhook: the shared secret the payment provider signs with, and how old
     # a signed request may be before it is refused as a possible replay.

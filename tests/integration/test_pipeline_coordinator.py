@@ -198,3 +198,5 @@ def test_the_combination_planner_flag_decides_whether_joins_are_tried(
     if planner_on:
         assert outcome.tables == sorted([small_floor.table_ids["T1"],
                                          small_floor.table_ids["T2"]])
+    else:
+        assert "combination planner is off" in outcome.reason

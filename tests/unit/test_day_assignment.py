@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,3 +167,18 @@ def test_offline_keeps_the_table_for_the_larger_party() -> None:
     assert offline.unassigned == ("B1",)
     assert online.assignments == {"B1": ("T1",)}  # first come, and a yes is a yes
     assert offline.stats["status"] == "OPTIMAL"
+
+
+def test_two_parties_locked_to_one_table_at_once_are_refused() -> None:
+    raw = {"restaurant": {
+        "name": "One table", "timezone": "UTC",
+        "service": {"date": "2025-06-13", "open": "17:00", "close": "23:00"},
+        "tables": [{"id": "T1", "zone": "main", "min_party": 1, "max_party": 4}]},
+        "bookings": [
+            {"id": "B1", "party_size": 2, "start": "2025-06-13T19:00",
+             "duration_minutes": 90, "created_seq": 1, "locked_tables": ["T1"]},
+            {"id": "B2", "party_size": 2, "start": "2025-06-13T20:00",
+             "duration_minutes": 90, "created_seq": 2, "locked_tables": ["T1"]}]}
+    instance = parse(raw)
+    with pytest.raises(ValueError, match="locked to the same table"):
+        _plan(instance, "offline")

@@ -79,16 +79,19 @@ def bid_prices(index: DayIndex, promised: Sequence[int], seen: Sequence[int],
     moments = sorted({index.start[b] for b in seen} | {index.start[b] for b in promised})
     usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in count]
     sure = set(promised)
+    classes_of: dict[tuple[int, ...], set[tuple[int, ...]]] = {}
     for b in [*promised, *(b for b in seen if future > 0)]:
-        classes = {tuple(sorted(kind_of[t] for t in index.seats[s].tables))
-                   for s in index.choices[b]}
+        choices = index.choices[b]
+        if choices not in classes_of:  # parties of one size share their table kinds
+            classes_of[choices] = {tuple(sorted(kind_of[t] for t in index.seats[s].tables))
+                                   for s in choices}
         if b in sure:
             row = lp.Constraint(1.0, 1.0)
             sure.discard(b)  # a promised party also appears among the seen: price it once
         else:
             row = lp.Constraint(0.0, future)
         present = [m for m in moments if index.start[b] <= m < index.end[b]]
-        for key in classes:
+        for key in classes_of[choices]:
             var = lp.NumVar(0.0, pywraplp.Solver.infinity(), "")
             row.SetCoefficient(var, 1.0)
             objective.SetCoefficient(var, float(index.party[b]))

@@ -30,7 +30,7 @@ from maitred.engine.booking import Booking
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.floor import Floor
 from maitred.engine.policy import Policy
-from maitred.engine.repair import UNSEATED
+from maitred.engine.repair import UNSEATED, Seating
 
 Mode = Literal["online", "offline"]
 
@@ -65,7 +65,13 @@ def assign_day(
     time_limit: float | None = None,
     locked: Mapping[str, tuple[str, ...]] | None = None,
 ) -> DayPlan:
-    """Seat ``bookings`` on ``floor`` under ``policy``; see the module docstring."""
+    """Seat ``bookings`` on ``floor`` under ``policy``; see the module docstring.
+
+    ``time_limit`` bounds the offline search (default by floor size); the online mode has
+    its own fixed, deterministic effort per arrival and ignores it. Raises ``ValueError``
+    for an impossible request (unknown booking in ``locked``, locked tables unknown to the
+    floor, two locked parties on one table at once).
+    """
     if mode not in ("online", "offline"):
         raise ValueError(f"mode must be 'online' or 'offline', not {mode!r}")
     if time_limit is not None and time_limit <= 0:
@@ -76,6 +82,7 @@ def assign_day(
         raise ValueError(f"locked names unknown bookings {strangers}")
     began = time.perf_counter()
     index = DayIndex(floor, bookings, policy, locked)
+    _check_locks(index)
     stats: dict[str, Any] = {"mode": mode}
     if mode == "online":
         host = online.run(index)
@@ -96,6 +103,19 @@ def assign_day(
             stats.update(covers_bound=bound,
                          gap=round((bound - covers) / bound, 4) if bound else 0.0)
     return _plan(index, seat_of, stats, began)
+
+
+def _check_locks(index: DayIndex) -> None:
+    """Two parties pinned to one table at once is a staff mistake no plan can honour."""
+    pinned = Seating(index)
+    for b in range(index.size):
+        if index.locked[b]:
+            clash = pinned.clashes(b, index.choices[b][0])
+            if clash:
+                other = index.bookings[clash[0]].id
+                raise ValueError(f"bookings {other} and {index.bookings[b].id} are locked "
+                                 "to the same table at overlapping times")
+            pinned.place(b, index.choices[b][0])
 
 
 def _plan(index: DayIndex, seat_of: Sequence[int], stats: dict[str, Any],

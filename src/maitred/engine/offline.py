@@ -3,13 +3,18 @@
 1. *Guide*: a small table-kind linear programme (:mod:`maitred.engine.lp`) says which
    parties a covers-maximal evening seats and at which kind of table.
 2. *Construct*: seat those parties by arrival time on the kinds the guide chose, then the
-   rest, each with short ejection chains (:mod:`maitred.engine.repair`); two guides (strict
-   covers-first and price-aware) give two starts, the better one is kept.
-3. *Improve*: offer every party left out a deeper chain or a trade against smaller parties.
-4. *Prove*: the exact set-packing model (:mod:`maitred.engine.solver`) on the whole day when
-   it is small enough to solve within the time limit, otherwise zone by zone (a large
-   neighbourhood search: one zone's tables and every party not yet seated), always starting
-   from the best plan so far, so the answer never gets worse than the construction.
+   rest, each with short ejection chains (:mod:`maitred.engine.repair`). Up to mid-sized
+   days a second guide (price-aware rather than strictly covers-first) gives a second
+   start; the better one is kept.
+3. *Small days* (few (booking, option) pairs): a quick repair pass, then the exact
+   set-packing model (:mod:`maitred.engine.solver`) on the whole day, which CP-SAT solves
+   or nearly solves within the budget; its bound is reported.
+4. *Larger days*: a large neighbourhood search. Sweep after sweep, neighbourhoods are
+   re-solved exactly with everyone else fixed: groups of 12, 20 or 30 neighbouring tables
+   of one zone with their parties and every party not seated, two whole zones at a time
+   (a party may change rooms), and slices of the evening over the whole floor. A change
+   is kept only when it seats more covers (or as many, more tidily), so the answer never
+   gets worse than the construction.
 
 Time: the caller gives a budget in seconds; ``clock`` measures it (``time.perf_counter`` in
 practice, injected so the engine stays free of hidden clocks and tests can fake it).
@@ -32,12 +37,11 @@ WHOLE_DAY_PAIRS = 4_000
 # Up to this many pairs a second, differently guided construction is worth its time.
 SECOND_START_PAIRS = 16_000
 # Neighbourhoods: groups of this many tables of one zone (0: two whole zones; -1: slices of
-# the evening over the whole floor), in turn,
-# each solved exactly for at most this long; stop after this many sweeps without a gain.
-GROUP_TABLES = (12, 20, 0, 30, -1)
+# the evening over the whole floor), in the order of a schedule, each solved exactly for
+# at most this long.
+SCHEDULE = (12, 20, 0, 30, -1)
 SLICE_PAIRS = 2_500
 NEIGHBOURHOOD_SECONDS = 0.6
-IDLE_SWEEPS = 2 * len(GROUP_TABLES)  # a whole cycle of kinds without a gain
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -61,32 +65,42 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
 
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
-    best = _construct(index, covers_first=True)
+    starts = [_construct(index, covers_first=True)]
     if pairs <= SECOND_START_PAIRS:
         # Cheap here: a second, differently shaped start.
-        other = _construct(index, covers_first=False)
-        if _better(other, best):
-            best = other
-    construct_covers = best.covers()
-    if small:  # on larger days the neighbourhoods below use that time better
-        repair.improve(best, rounds=IMPROVE_ROUNDS, tries=IMPROVE_TRIES)
-    seat_of = tuple(best.seat_of)
+        starts.append(_construct(index, covers_first=False))
+    starts.sort(key=lambda s: (-s.covers(), s.price()))
+    construct_covers = starts[0].covers()
 
-    status, bound, rounds = "HEURISTIC", None, 0
     if small:
-        if left() > 0.05:
-            found = solver.solve(index, seat_of, time_limit=max(0.05, left() - 0.05))
-            rounds = 1
-            if (found.covers, -_price(index, found.seat_of)) >= \
-                    (_covers(index, seat_of), -_price(index, seat_of)):
-                seat_of = found.seat_of
-            status, bound = found.status, found.covers_bound
-        return OfflineResult(seat_of, status, bound, construct_covers, rounds)
+        best = starts[0]
+        repair.improve(best, rounds=IMPROVE_ROUNDS, tries=IMPROVE_TRIES)
+        seat_of = tuple(best.seat_of)
+        if left() <= 0.05:
+            return OfflineResult(seat_of, "HEURISTIC", None, construct_covers, 0)
+        found = solver.solve(index, seat_of, time_limit=max(0.05, left() - 0.05))
+        if (found.covers, -_price(index, found.seat_of)) >= \
+                (_covers(index, seat_of), -_price(index, seat_of)):
+            seat_of = found.seat_of
+        return OfflineResult(seat_of, found.status, found.covers_bound, construct_covers, 1)
 
-    sweep, idle = 0, 0
-    while idle < IDLE_SWEEPS and left() > 0.2:
+    seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock)
+    return OfflineResult(seat_of, "NEIGHBOURHOOD", None, construct_covers, rounds)
+
+
+def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
+            clock: Callable[[], float]) -> tuple[tuple[int, ...], int]:
+    """Large neighbourhood search: re-solve neighbourhoods exactly, sweep after sweep, in
+    the order of ``SCHEDULE``, until ``deadline`` or a whole cycle gains nothing."""
+    schedule = SCHEDULE
+
+    def left() -> float:
+        return deadline - clock()
+
+    sweep, idle, rounds = 0, 0, 0
+    while idle < 2 * len(schedule) and left() > 0.2:
         improved = False
-        size = GROUP_TABLES[(sweep // 2) % len(GROUP_TABLES)]
+        size = schedule[(sweep // 2) % len(schedule)]
         for tables, moving in _neighbourhoods(index, size, shift=sweep % 2 == 1):
             budget = left()
             if budget < 0.2:
@@ -105,7 +119,7 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
                 seat_of = found.seat_of
         sweep += 1
         idle = 0 if improved else idle + 1
-    return OfflineResult(seat_of, "NEIGHBOURHOOD", None, construct_covers, rounds)
+    return seat_of, rounds
 
 
 Neighbourhood = tuple[list[int] | None, list[int]]

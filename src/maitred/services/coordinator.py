@@ -103,6 +103,7 @@ class Coordinator:
     telemetry: Telemetry = PIPELINE
     rate: RateLimit | None = None
     breaker: Breaker | None = None
+    booking_locks: locks.BookingLocks | None = None  # None: PostgreSQL advisory locks
 
     def process(
         self, booking_id: int, trigger: str, *, version: int | None = None,
@@ -115,9 +116,12 @@ class Coordinator:
         if self.breaker is not None:
             self.breaker.check()
         started = time.perf_counter()
+        held = self.booking_locks or locks.PostgresLocks(self.telemetry)
         try:
-            with self.db.uow(actor=ACTOR, correlation_id=cid) as tx:
-                outcome = self.process_in(tx, booking_id, trigger, version, cid)
+            with held.around(booking_id) as fence, \
+                    self.db.uow(actor=ACTOR, correlation_id=cid) as tx:
+                outcome = self.process_in(tx, booking_id, trigger, version, cid, fence=fence,
+                                          held=held)
         except errors.DatabaseUnavailable:
             if self.breaker is not None:
                 self.breaker.failed()
@@ -132,13 +136,17 @@ class Coordinator:
         return outcome
 
     def process_in(self, tx: UnitOfWork, booking_id: int, trigger: str, version: int | None,
-                   cid: str) -> Outcome:
+                   cid: str, *, fence: int | None = None,
+                   held: locks.BookingLocks | None = None) -> Outcome:
         """:meth:`process` inside the caller's transaction (a whole-day run)."""
         repo = AssignmentRepository(tx.conn)
         restaurant_id = repo.restaurant_of(booking_id)
-        locks.take(tx, locks.booking_name(booking_id), booking_id=booking_id,
-                   telemetry=self.telemetry)
+        (held or locks.PostgresLocks(self.telemetry)).within(tx, booking_id)
         booking = tx.bookings.get(restaurant_id, booking_id, for_update=True)
+        # Under the row lock: a lock token older than one already seen means our lock
+        # expired while we were paused and someone else took over. Write nothing.
+        if fence is not None and not repo.advance_fence(booking_id, fence):
+            raise locks.LockLost(booking_id, fence)
         key = version if version is not None else booking.version
         done = repo.processed(booking_id, trigger, key)
         if done is not None:
@@ -300,6 +308,11 @@ class Coordinator:
         joins_allowed = flags.get("combination_planner", True)
         plans = [p for p in ranked if not set(p.tables) & snap.view.blocked
                  and (joins_allowed or len(p.tables) == 1)]
+        if ranked and not plans:
+            left_out = "joined tables (the combination planner is off)" if not joins_allowed \
+                else "blocked tables"
+            return plans, f"the only free plans use {left_out}: " + ", ".join(
+                "+".join(p.tables) for p in ranked[:3])
         return plans, quote.reason
 
     def _to_review(self, tx: UnitOfWork, booking: Booking, trigger: str, reason: str,

@@ -98,6 +98,12 @@ class AssignmentRepository:
         self.conn.execute(query("assignments.lock_tables"),
                           {"table_ids": sorted(set(table_ids))})
 
+    def advance_fence(self, booking_id: int, fence: int) -> bool:
+        """Record the fencing token; False when a newer one already processed the booking."""
+        row = self.conn.execute(query("assignments.advance_fence"),
+                                {"booking_id": booking_id, "fence": fence}).fetchone()
+        return row is not None
+
     def restaurant_of(self, booking_id: int) -> int:
         row = self.conn.execute(query("assignments.restaurant_of_booking"),
                                 {"booking_id": booking_id}).fetchone()

@@ -17,6 +17,7 @@ from typing import Any
 import procrastinate
 
 from maitred.config import Settings
+from maitred.services import locks
 from maitred.services.coordinator import Coordinator
 from maitred.services.guards import DATABASE, RateLimit
 from maitred.store.db import Database
@@ -37,7 +38,8 @@ def build_app(database_url: str) -> procrastinate.App:
 def context(db: Database, settings: Settings, stalled_after: float) -> dict[str, Any]:
     """What jobs reach through ``context.additional_context``."""
     return {"db": db, "settings": settings, "stalled_after": stalled_after,
-            "coordinator": Coordinator(db, settings, rate=RateLimit(), breaker=DATABASE)}
+            "coordinator": Coordinator(db, settings, rate=RateLimit(), breaker=DATABASE,
+                                       booking_locks=locks.backend(settings))}
 
 
 def options(db: Database, settings: Settings, *, concurrency: int, heartbeat: float,

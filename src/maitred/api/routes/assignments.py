@@ -116,12 +116,15 @@ def process(services: ServicesDep, staff_member: CurrentStaff, body: ProcessIn,
     """202 with the correlation id to follow it by; 409 while the booking is being
     processed; 400 for a booking the pipeline cannot take (seated, cancelled...)."""
     place = place_of(services, staff_member, booking_id=body.booking_id, gated=False)
+    # A probe in its own short transaction, outside the idempotent write: "being processed
+    # right now" is a moment, not an answer to replay for this key.
+    with services.db.uow() as probe:
+        locks.take(probe, locks.booking_name(body.booking_id), booking_id=body.booking_id)
 
     def work(tx: UnitOfWork) -> Accepted:
         booking = tx.bookings.get(place.restaurant_id, body.booking_id, for_update=True)
         if booking.state not in PROCESSABLE:
             raise errors.NotProcessable(booking.id, booking.state)
-        locks.take(tx, locks.booking_name(booking.id), booking_id=booking.id)
         correlation_id = uuid.uuid4().hex
         job_id = coordinator.defer(tx, booking, body.trigger, correlation_id=correlation_id)
         return Accepted(status="accepted", correlation_id=correlation_id, job_id=job_id)

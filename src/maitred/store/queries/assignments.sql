@@ -72,3 +72,11 @@ SELECT restaurant_id FROM table_holds WHERE id = %(hold_id)s;
 SELECT count(pg_advisory_xact_lock(key)) FROM (
     SELECT hashtextextended('table:' || t, 0) AS key
     FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;
+
+-- name: advance_fence
+-- Record a lock's fencing token for the booking if it is newer than any seen; returns no
+-- row when a newer token has already been here (the caller's lock is stale).
+INSERT INTO booking_lock_fences (booking_id, fence) VALUES (%(booking_id)s, %(fence)s)
+ON CONFLICT (booking_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now()
+    WHERE booking_lock_fences.fence < EXCLUDED.fence
+RETURNING fence;
