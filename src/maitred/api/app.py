@@ -28,6 +28,7 @@ from maitred.api.routes import (
     policy,
     restaurants,
     tables,
+    webhooks,
     zones,
 )
 from maitred.config import Settings
@@ -82,6 +83,7 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
     app.include_router(manual.router, responses=PROBLEMS)
     app.include_router(ops.router, responses=PROBLEMS)
     app.include_router(assignments.router, responses=PROBLEMS)
+    app.include_router(webhooks.router, responses=PROBLEMS)
     app.openapi = lambda: _problems_as_problem_json(app)  # type: ignore[method-assign]
     return app
 

@@ -76,7 +76,7 @@ def create_booking(
 @router.get("/{booking_id}", response_model=schemas.Booking, summary="One booking")
 def get_booking(scope: HostScope, db: DB, booking_id: BookingId) -> schemas.Booking:
     with scope.uow(db) as tx:
-        return _with_tables(tx, tx.bookings.get(scope.restaurant_id, booking_id))
+        return with_tables(tx, tx.bookings.get(scope.restaurant_id, booking_id))
 
 
 @router.patch("/{booking_id}", response_model=schemas.Booking, summary="Change a booking")
@@ -96,7 +96,7 @@ def update_booking(
     )
 
     def work(tx: UnitOfWork) -> schemas.Booking:
-        return _with_tables(tx, factory.update_booking(
+        return with_tables(tx, factory.update_booking(
             tx, services.settings, scope.restaurant_id, booking_id, body.expected_version,
             changes, enqueue_assignment=coordinator.enqueue))
 
@@ -109,14 +109,14 @@ def cancel_booking(
     scope: HostScope, body: schemas.CancelIn, once: Idempotent, booking_id: BookingId
 ) -> Response:
     def work(tx: UnitOfWork) -> schemas.Booking:
-        return _with_tables(tx, factory.cancel_booking(
+        return with_tables(tx, factory.cancel_booking(
             tx, scope.restaurant_id, booking_id, expected_version=body.expected_version,
             reason=body.reason, actor=scope.actor))
 
     return once.run(200, work)
 
 
-def _with_tables(tx: UnitOfWork, booking: Booking) -> schemas.Booking:
+def with_tables(tx: UnitOfWork, booking: Booking) -> schemas.Booking:
     assigned = tx.allocations.assignments(booking.restaurant_id, booking.id)
     return _render(booking, sorted(a.table_id for a in assigned))
 
