@@ -67,7 +67,7 @@ def future_share(index: DayIndex, seen: Sequence[int], expected_load: float) -> 
 
 
 def bid_prices(index: DayIndex, promised: Sequence[int], seen: Sequence[int],
-               future: float) -> BidPrices | None:
+               future: float, weights: Sequence[float] | None = None) -> BidPrices | None:
     """Duals of the relaxed evening: ``promised`` parties seated for sure, and every
     ``seen`` booking coming again up to ``future`` times, all competing for table kinds."""
     kind_of, count = table_kinds(index)
@@ -80,6 +80,7 @@ def bid_prices(index: DayIndex, promised: Sequence[int], seen: Sequence[int],
     usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in count]
     sure = set(promised)
     classes_of: dict[tuple[int, ...], set[tuple[int, ...]]] = {}
+    weight_of = dict(zip(seen, weights, strict=True)) if weights is not None else {}
     for b in [*promised, *(b for b in seen if future > 0)]:
         choices = index.choices[b]
         if choices not in classes_of:  # parties of one size share their table kinds
@@ -89,7 +90,7 @@ def bid_prices(index: DayIndex, promised: Sequence[int], seen: Sequence[int],
             row = lp.Constraint(1.0, 1.0)
             sure.discard(b)  # a promised party also appears among the seen: price it once
         else:
-            row = lp.Constraint(0.0, future)
+            row = lp.Constraint(0.0, future * weight_of.get(b, 1.0))
         present = [m for m in moments if index.start[b] <= m < index.end[b]]
         for key in classes_of[choices]:
             var = lp.NumVar(0.0, pywraplp.Solver.infinity(), "")

@@ -14,7 +14,11 @@
    of one zone with their parties and every party not seated, two whole zones at a time
    (a party may change rooms), and slices of the evening over the whole floor. A change
    is kept only when it seats more covers (or as many, more tidily), so the answer never
-   gets worse than the construction.
+   gets worse than the construction. Up to ``RELAX_PAIRS`` pairs the exact whole-day
+   relaxation (:mod:`maitred.engine.bound`) runs first: it proves a covers ceiling
+   (reported as the bound and gap), its rounding is one more start, and the parties it
+   leaves out are kept out of the neighbourhood models while unseated, which makes each
+   re-solve several times cheaper on a crowded evening.
 
 Time: the caller gives a budget in seconds; ``clock`` measures it (``time.perf_counter`` in
 practice, injected so the engine stays free of hidden clocks and tests can fake it).
@@ -23,11 +27,11 @@ practice, injected so the engine stays free of hidden clocks and tests can fake 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from itertools import pairwise
 
-from maitred.engine import lp, repair, solver
+from maitred.engine import bound, lp, repair, solver
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.repair import UNSEATED, Seating
 
@@ -42,6 +46,14 @@ SECOND_START_PAIRS = 16_000
 SCHEDULE = (12, 20, 0, 30, -1)
 SLICE_PAIRS = 2_500
 NEIGHBOURHOOD_SECONDS = 0.6
+# Up to this many pairs the whole-day relaxation (:mod:`maitred.engine.bound`) solves in
+# well under a second: it proves a covers ceiling and its rounding gives one more start.
+RELAX_PAIRS = 16_000
+# How much of the secondary price the relaxation sees: enough to break its ties towards
+# snug tables, too little to loosen the covers ceiling by a tenth of a cover.
+RELAX_TIDINESS = 1e-5
+# A party the relaxation seats less than this much is left out of table-group models.
+HOPELESS = 0.01
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -65,10 +77,20 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
 
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
-    starts = [_construct(index, covers_first=True)]
+    starts = [_construct(index, covers_first=True)[0]]
     if pairs <= SECOND_START_PAIRS:
         # Cheap here: a second, differently shaped start.
-        starts.append(_construct(index, covers_first=False))
+        starts.append(_construct(index, covers_first=False)[0])
+    ceiling = None
+    # Left out of the neighbourhoods while unseated (only the exact relaxation says so:
+    # the table-kind guide's view of it cost covers on the largest floors).
+    hopeless: set[int] = set()
+    if not small and pairs <= RELAX_PAIRS:
+        relaxed = bound.relax(index, tidiness=RELAX_TIDINESS, time_limit=left() / 2)
+        if relaxed is not None:
+            ceiling = relaxed.covers_bound
+            starts.append(_round(index, relaxed))
+            hopeless = _hopeless(index, relaxed)
     starts.sort(key=lambda s: (-s.covers(), s.price()))
     construct_covers = starts[0].covers()
 
@@ -84,14 +106,49 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
             seat_of = found.seat_of
         return OfflineResult(seat_of, found.status, found.covers_bound, construct_covers, 1)
 
-    seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock)
-    return OfflineResult(seat_of, "NEIGHBOURHOOD", None, construct_covers, rounds)
+    seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock,
+                              hopeless)
+    return OfflineResult(seat_of, "NEIGHBOURHOOD", ceiling, construct_covers, rounds)
+
+
+def _hopeless(index: DayIndex, relaxed: bound.Relaxation) -> set[int]:
+    """Parties the relaxation leaves (all but) entirely out of the evening: a plan
+    rarely gains by seating them, and leaving them out keeps each neighbourhood small."""
+    seated = [0.0] * index.size
+    for (b, _, _), share in zip(relaxed.profits, relaxed.shares, strict=True):
+        seated[b] += share
+    return {b for b in range(index.size) if not index.locked[b] and seated[b] < HOPELESS}
+
+
+def _round(index: DayIndex, relaxed: bound.Relaxation) -> Seating:
+    """A start from the relaxation: the parties it seats most surely first (by arrival),
+    each on the tables it gave them most, then a quick repair pass."""
+    shares: list[list[tuple[float, int]]] = [[] for _ in range(index.size)]
+    for (b, seat, _), share in zip(relaxed.profits, relaxed.shares, strict=True):
+        shares[b].append((share, seat))
+    ranked = []
+    seated = []
+    for b in range(index.size):
+        mine = sorted(shares[b], key=lambda p: -p[0])
+        first = tuple(seat for _, seat in mine)
+        ranked.append(first + tuple(s for s in index.choices[b] if s not in first))
+        seated.append(sum(share for share, _ in mine))
+
+    def order_key(b: int) -> tuple[float, int, int]:
+        return (-1.0 if seated[b] > 0.99 else -round(seated[b], 2), index.start[b], b)
+
+    start = repair.construct(index, sorted(range(index.size), key=order_key), ranked=ranked,
+                             doubtful={b for b in range(index.size) if seated[b] <= 0.01})
+    repair.improve(start, rounds=IMPROVE_ROUNDS, tries=IMPROVE_TRIES)
+    return start
 
 
 def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
-            clock: Callable[[], float]) -> tuple[tuple[int, ...], int]:
+            clock: Callable[[], float], hopeless: Collection[int] = (),
+            ) -> tuple[tuple[int, ...], int]:
     """Large neighbourhood search: re-solve neighbourhoods exactly, sweep after sweep, in
-    the order of ``SCHEDULE``, until ``deadline`` or a whole cycle gains nothing."""
+    the order of ``SCHEDULE``, until ``deadline`` or a whole cycle gains nothing.
+    ``hopeless`` parties, while unseated, are left out of the table groups' models."""
     schedule = SCHEDULE
 
     def left() -> float:
@@ -108,7 +165,10 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             if tables is not None:  # the group's parties as they sit now, and the unseated
                 inside = set(tables)
                 moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
-                    s == UNSEATED or inside.issuperset(index.seats[s].tables))]
+                    (s == UNSEATED and b not in hopeless)
+                    or (s != UNSEATED and inside.issuperset(index.seats[s].tables)))]
+            else:
+                moving = [b for b in moving if b not in hopeless or seat_of[b] != UNSEATED]
             found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
                                                                 NEIGHBOURHOOD_SECONDS),
                                  free=moving, tables=tables, light=True)
@@ -177,7 +237,8 @@ def _natural(key: str) -> tuple[tuple[int, str], ...]:
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", key))
 
 
-def _construct(index: DayIndex, *, covers_first: bool) -> Seating:
+def _construct(index: DayIndex, *, covers_first: bool) -> tuple[Seating, list[float]]:
+    """A start guided by the table-kind relaxation, and how surely it seats each party."""
     shares, ranked = lp.guide(index, covers_first=covers_first)
 
     def order_key(b: int) -> tuple[int, float, int, int, int]:
@@ -189,7 +250,7 @@ def _construct(index: DayIndex, *, covers_first: bool) -> Seating:
 
     doubtful = {b for b in range(index.size) if shares[b] <= 0.01}
     return repair.construct(index, sorted(range(index.size), key=order_key), ranked=ranked,
-                            doubtful=doubtful)
+                            doubtful=doubtful), shares
 
 
 def _better(a: Seating, b: Seating) -> bool:

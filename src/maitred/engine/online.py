@@ -23,6 +23,7 @@ pooled until the guests sit down, so the host may move earlier parties to let a 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -56,6 +57,7 @@ class Control:
     expected_load: float = 1.2
     refresh: float = 0.15
     slack: float = 1.0
+    recency: float = 0.0
 
 
 class Host:
@@ -121,7 +123,8 @@ class Host:
         self._next_refresh = max(len(self.seen) + 1,
                                  int(len(self.seen) * (1.0 + control.refresh)))
         future = future_share(self.index, self.seen, control.expected_load)
-        self._prices = bid_prices(self.index, self.accepted, self.seen, future)
+        self._prices = bid_prices(self.index, self.accepted, self.seen, future,
+                                  recency_weights(self.index, self.seen, control.recency))
         self.price_updates += 1
 
     def _margin(self, booking: int, seat: int) -> float:
@@ -187,6 +190,17 @@ def run(index: DayIndex, control: Control | None = Control()) -> Host:
                     key=lambda b: (index.bookings[b].created_seq, _natural(index.bookings[b].id))):
         host.offer(b)
     return host
+
+
+def recency_weights(index: DayIndex, seen: list[int], recency: float) -> list[float] | None:
+    """Weight of each seen booking as a sample of the demand still to come."""
+    if recency <= 0:
+        return None
+    n = len(seen)
+    raw = [math.exp(recency * (i - n + 1) / n) for i in range(n)]
+    minutes = [index.party[b] * (index.end[b] - index.start[b]) for b in seen]
+    scale = sum(minutes) / sum(r * m for r, m in zip(raw, minutes, strict=True))
+    return [r * scale for r in raw]
 
 
 def _natural(key: str) -> tuple[tuple[int, str], ...]:
