@@ -26,12 +26,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from maitred.bench import report
 from maitred.engine import day
 from maitred.engine.instance import Instance, parse, plan_document
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "bench"
-START, END = "<!-- engine:start -->", "<!-- engine:end -->"
 SIZE_ORDER = {"small": 0, "medium": 1, "large": 2, "xl": 3}
 
 
@@ -103,7 +103,7 @@ def run(instances: Path | None, time_limit: float | None, out: Path | None,
     echo("measuring the memory of one offline day in a fresh process ...")
     peak_mb = _day_peak_mb(largest_path, time_limit) if largest_path else None
     text = _section(rows, latency, peak_mb, largest[0].name if largest else "-", time_limit)
-    _write_section(out or REPO / "docs" / "benchmarks.md", text)
+    report.write_section(out or REPO / "docs" / "benchmarks.md", "engine", text)
     echo(f"wrote the Engine section of {out or REPO / 'docs' / 'benchmarks.md'}")
     return 0 if all(r.valid for r in rows) else 1
 
@@ -249,16 +249,3 @@ def _section(rows: list[Row], latency: tuple[float, float, int] | str | None,
                  f"offline `assign_day` in its own engine-only process, interpreter and "
                  f"OR-Tools included: {memory} (target < 200 MB).")
     return "\n".join(lines)
-
-
-def _write_section(path: Path, text: str) -> None:
-    body = f"{START}\n{text}\n{END}"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        _, tail = rest.split(END, 1)
-        new = f"{head}{body}{tail}"
-    else:
-        new = f"{old.rstrip()}\n\n{body}\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new, encoding="utf-8")

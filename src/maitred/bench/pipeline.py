@@ -138,20 +138,6 @@ def markdown(runs: list[Run], best: Offline, *, name: str, where: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace (or add) the text between ``<!-- pipeline:start -->`` and ``:end``."""
-    start, end = "<!-- pipeline:start -->", "<!-- pipeline:end -->"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{start}\n{text}\n{end}"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        updated = head + block + tail
-    else:
-        updated = current.rstrip() + "\n\n" + block + "\n"
-    path.write_text(updated, encoding="utf-8")
-
-
 def load(path: Path) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return doc

@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -283,20 +282,6 @@ def markdown(results: list[Result], *, seconds: float, where: str) -> str:
             f"| {r.double_booked_minutes:g} |")
     lines += ["", "Target: p99 <= 25 ms per call at N = 8; double-booked minutes must be 0."]
     return "\n".join(lines)
-
-
-def write_section(path: Path, text: str) -> None:
-    """Replace (or add) the text between ``<!-- sessions:start -->`` and ``:end``."""
-    start, end = "<!-- sessions:start -->", "<!-- sessions:end -->"
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{start}\n{text}\n{end}"
-    if start in current and end in current:
-        head, rest = current.split(start, 1)
-        _, tail = rest.split(end, 1)
-        updated = head + block + tail
-    else:
-        updated = current.rstrip() + "\n\n" + block + "\n"
-    path.write_text(updated, encoding="utf-8")
 
 
 def _percentile(values: list[float], pct: float) -> float:

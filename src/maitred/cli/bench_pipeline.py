@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from maitred.bench import pipeline
+from maitred.bench import pipeline, report
 from maitred.cli import bench
 from maitred.config import Settings
 from maitred.store import schema
@@ -73,7 +73,7 @@ def _run(url: str, doc: dict[str, object], counts: list[int], name: str, out: Pa
     typer.echo(f"offline plan: {best.covers} covers of {best.covers_total}")
     text = pipeline.markdown(runs, best, name=name, where=where)
     if out is not None:
-        pipeline.write_section(out, text)
+        report.write_section(out, "pipeline", text)
         typer.echo(f"written to {out}")
     if any(r.overlaps for r in runs):
         typer.echo("error: a table was given to two parties at once", err=True)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from maitred.bench import report
 from maitred.bench import sessions as bench_sessions
 from maitred.cli import bench
 from maitred.config import Settings
@@ -68,7 +69,7 @@ def _run(url: str, levels: list[int], seconds: float, out: Path | None, workers:
     where += f", {workers} uvicorn worker{'s' if workers > 1 else ''}"
     text = bench_sessions.markdown(results, seconds=seconds, where=where)
     if out is not None:
-        bench_sessions.write_section(out, text)
+        report.write_section(out, "sessions", text)
         typer.echo(f"written to {out}")
     if any(r.double_booked_minutes for r in results):
         typer.echo("error: a table was given to two parties at once", err=True)
