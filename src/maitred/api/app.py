@@ -19,8 +19,10 @@ from maitred.api import errors, metrics, schemas
 from maitred.api.routes import (
     adjacency,
     assignments,
+    availability,
     bookings,
     combinations,
+    events,
     health,
     manual,
     me,
@@ -84,6 +86,8 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
     app.include_router(ops.router, responses=PROBLEMS)
     app.include_router(assignments.router, responses=PROBLEMS)
     app.include_router(webhooks.router, responses=PROBLEMS)
+    app.include_router(events.router, responses=PROBLEMS)
+    app.include_router(availability.router, responses=PROBLEMS)
     app.openapi = lambda: _problems_as_problem_json(app)  # type: ignore[method-assign]
     return app
 

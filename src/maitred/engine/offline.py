@@ -27,7 +27,7 @@ practice, injected so the engine stays free of hidden clocks and tests can fake 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -48,12 +48,22 @@ SLICE_PAIRS = 2_500
 NEIGHBOURHOOD_SECONDS = 0.6
 # Up to this many pairs the whole-day relaxation (:mod:`maitred.engine.bound`) solves in
 # well under a second: it proves a covers ceiling and its rounding gives one more start.
+# (On the 150-table floor it takes half the budget, and neither GLOP nor PDLP paid back.)
 RELAX_PAIRS = 16_000
 # How much of the secondary price the relaxation sees: enough to break its ties towards
 # snug tables, too little to loosen the covers ceiling by a tenth of a cover.
 RELAX_TIDINESS = 1e-5
 # A party the relaxation seats less than this much is left out of table-group models.
 HOPELESS = 0.01
+# Targeted neighbourhoods (around a party the relaxation seats but the plan does not):
+# their schedule code and their most tables.
+TARGETED = -2
+TARGET_TABLES = 24
+TARGET_DEPTH = 3
+# A party counts as wanted when the relaxation seats at least this much of it.
+WANTED = 0.5
+# Waiting parties alike (size and window) put into one neighbourhood at most.
+TWINS = 2
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -77,20 +87,24 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
 
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
+    relaxing = not small and pairs <= RELAX_PAIRS
     starts = [_construct(index, covers_first=True)[0]]
-    if pairs <= SECOND_START_PAIRS:
-        # Cheap here: a second, differently shaped start.
+    if pairs <= SECOND_START_PAIRS and not relaxing:
+        # Cheap here: a second, differently shaped start (the relaxation's rounding is a
+        # better one where it runs, and the search needs the time).
         starts.append(_construct(index, covers_first=False)[0])
     ceiling = None
     # Left out of the neighbourhoods while unseated (only the exact relaxation says so:
     # the table-kind guide's view of it cost covers on the largest floors).
     hopeless: set[int] = set()
-    if not small and pairs <= RELAX_PAIRS:
+    wanted: dict[int, tuple[int, ...]] = {}
+    if relaxing:
         relaxed = bound.relax(index, tidiness=RELAX_TIDINESS, time_limit=left() / 2)
         if relaxed is not None:
             ceiling = relaxed.covers_bound
             starts.append(_round(index, relaxed))
             hopeless = _hopeless(index, relaxed)
+            wanted = _wanted(relaxed)
     starts.sort(key=lambda s: (-s.covers(), s.price()))
     construct_covers = starts[0].covers()
 
@@ -107,8 +121,68 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
         return OfflineResult(seat_of, found.status, found.covers_bound, construct_covers, 1)
 
     seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock,
-                              hopeless)
+                              hopeless, wanted)
     return OfflineResult(seat_of, "NEIGHBOURHOOD", ceiling, construct_covers, rounds)
+
+
+def _wanted(relaxed: bound.Relaxation) -> dict[int, tuple[int, ...]]:
+    """Parties the relaxation seats (``WANTED``), with the options it gives them."""
+    shares: dict[int, list[tuple[float, int]]] = {}
+    for (b, seat, _), share in zip(relaxed.profits, relaxed.shares, strict=True):
+        if share > 0.01:
+            shares.setdefault(b, []).append((share, seat))
+    return {b: tuple(seat for _, seat in sorted(mine, reverse=True))
+            for b, mine in shares.items() if sum(share for share, _ in mine) >= WANTED}
+
+
+def _targeted(index: DayIndex, seat_of: tuple[int, ...],
+              wanted: Mapping[int, tuple[int, ...]], *, shift: bool) -> list[Neighbourhood]:
+    """For each party the relaxation seats but the plan leaves waiting: the tables the
+    relaxation gave it, and the tables where the parties now in its way would sit in the
+    relaxation (so the exact re-solve can move them aside), up to ``TARGET_TABLES``."""
+    on_table: dict[int, list[int]] = {}
+    for b, s in enumerate(seat_of):
+        if s != UNSEATED:
+            for t in index.seats[s].tables:
+                on_table.setdefault(t, []).append(b)
+    waiting = sorted((b for b in wanted if seat_of[b] == UNSEATED),
+                     key=lambda b: (-index.party[b], index.start[b], b))
+    if shift:
+        waiting.reverse()
+    groups: list[Neighbourhood] = []
+    for b in waiting:
+        tables: list[int] = []
+        # Breadth first: the party's tables, then where those in its way would go, ...
+        frontier = [b]
+        for _ in range(TARGET_DEPTH):
+            following: list[int] = []
+            for party in frontier:
+                for seat in wanted.get(party, ()):
+                    for t in index.seats[seat].tables:
+                        if t in tables:
+                            continue
+                        tables.append(t)
+                        following.extend(x for x in on_table.get(t, ())
+                                         if x not in following and index.overlaps(party, x))
+            frontier = following
+        groups.append((tables[:TARGET_TABLES], []))
+    return groups
+
+
+def _thin(index: DayIndex, moving: list[int], seat_of: tuple[int, ...]) -> list[int]:
+    """At most ``TWINS`` waiting parties of one size over one window: on a crowded
+    evening dozens of unseated parties are alike, and a neighbourhood can seat only a few
+    of them; the rest only slow its model down (any twin seated is as good)."""
+    seen: dict[tuple[int, int, int], int] = {}
+    kept = []
+    for b in moving:
+        if seat_of[b] == UNSEATED:
+            key = (index.party[b], index.start[b], index.end[b])
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > TWINS:
+                continue
+        kept.append(b)
+    return kept
 
 
 def _hopeless(index: DayIndex, relaxed: bound.Relaxation) -> set[int]:
@@ -145,11 +219,15 @@ def _round(index: DayIndex, relaxed: bound.Relaxation) -> Seating:
 
 def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             clock: Callable[[], float], hopeless: Collection[int] = (),
+            wanted: Mapping[int, tuple[int, ...]] | None = None,
             ) -> tuple[tuple[int, ...], int]:
     """Large neighbourhood search: re-solve neighbourhoods exactly, sweep after sweep, in
     the order of ``SCHEDULE``, until ``deadline`` or a whole cycle gains nothing.
-    ``hopeless`` parties, while unseated, are left out of the table groups' models."""
-    schedule = SCHEDULE
+    ``hopeless`` parties, while unseated, are left out of the models every other step.
+    ``wanted``: parties the relaxation seats, and where; while one of them waits, the
+    tables it was given and those of the parties in its way form a neighbourhood."""
+    # Targeted neighbourhoods are cheap and aimed: they come before every other kind.
+    schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size)) if wanted else SCHEDULE
 
     def left() -> float:
         return deadline - clock()
@@ -158,17 +236,26 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     while idle < 2 * len(schedule) and left() > 0.2:
         improved = False
         size = schedule[(sweep // 2) % len(schedule)]
-        for tables, moving in _neighbourhoods(index, size, shift=sweep % 2 == 1):
+        if size == TARGETED:
+            todo = _targeted(index, seat_of, wanted or {}, shift=sweep % 2 == 1)
+        else:
+            todo = _neighbourhoods(index, size, shift=sweep % 2 == 1)
+        for tables, moving in todo:
             budget = left()
             if budget < 0.2:
                 break
+            # Every other step of the schedule leaves the hopeless out (cheap models, more
+            # rounds); the steps between keep them in, since the relaxation is degenerate
+            # and a best plan may seat a party its answer left out.
+            left_out = hopeless if (sweep // 2) % 2 == 0 else ()
             if tables is not None:  # the group's parties as they sit now, and the unseated
                 inside = set(tables)
                 moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
-                    (s == UNSEATED and b not in hopeless)
+                    (s == UNSEATED and b not in left_out)
                     or (s != UNSEATED and inside.issuperset(index.seats[s].tables)))]
             else:
-                moving = [b for b in moving if b not in hopeless or seat_of[b] != UNSEATED]
+                moving = [b for b in moving if b not in left_out or seat_of[b] != UNSEATED]
+            moving = _thin(index, moving, seat_of)
             found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
                                                                 NEIGHBOURHOOD_SECONDS),
                                  free=moving, tables=tables, light=True)

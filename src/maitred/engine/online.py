@@ -57,7 +57,7 @@ class Control:
     expected_load: float = 1.2
     refresh: float = 0.15
     slack: float = 1.0
-    recency: float = 0.0
+    recency: float = 1.0
 
 
 class Host:
