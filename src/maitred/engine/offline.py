@@ -53,6 +53,9 @@ NEIGHBOURHOOD_SECONDS = 0.6
 # targeted neighbourhoods. GLOP takes under a second at 16k pairs and about half the
 # 150-table budget at 70k; above that it would not finish in time.
 RELAX_PAIRS = 70_000
+# Below this many pairs CP-SAT proves the whole day at once and needs no guide; above
+# it, on a small day, the rounded relaxation is a better hint for CP-SAT.
+RELAX_MIN_PAIRS = 1_000
 # How much of the secondary price the relaxation sees: enough to break its ties towards
 # snug tables, too little to loosen the covers ceiling by a tenth of a cover.
 RELAX_TIDINESS = 1e-5
@@ -65,8 +68,6 @@ TARGET_TABLES = 24
 TARGET_DEPTH = 3
 # A party counts as wanted when the relaxation seats at least this much of it.
 WANTED = 0.5
-# Waiting parties alike (size and window) put into one neighbourhood at most.
-TWINS = 2
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -90,9 +91,9 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
 
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
-    relaxing = not small and pairs <= RELAX_PAIRS
+    relaxing = RELAX_MIN_PAIRS <= pairs <= RELAX_PAIRS
     starts = [_construct(index, covers_first=True)[0]]
-    if pairs <= SECOND_START_PAIRS and not relaxing:
+    if pairs <= SECOND_START_PAIRS and (small or not relaxing):
         # Cheap here: a second, differently shaped start (the relaxation's rounding is a
         # better one where it runs, and the search needs the time).
         starts.append(_construct(index, covers_first=False)[0])
@@ -121,7 +122,8 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
         if (found.covers, -_price(index, found.seat_of)) >= \
                 (_covers(index, seat_of), -_price(index, seat_of)):
             seat_of = found.seat_of
-        return OfflineResult(seat_of, found.status, found.covers_bound, construct_covers, 1)
+        proven = found.covers_bound if ceiling is None else min(ceiling, found.covers_bound)
+        return OfflineResult(seat_of, found.status, proven, construct_covers, 1)
 
     seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock,
                               hopeless, wanted)
@@ -170,22 +172,6 @@ def _targeted(index: DayIndex, seat_of: tuple[int, ...],
             frontier = following
         groups.append((tables[:TARGET_TABLES], []))
     return groups
-
-
-def _thin(index: DayIndex, moving: list[int], seat_of: tuple[int, ...]) -> list[int]:
-    """At most ``TWINS`` waiting parties of one size over one window: on a crowded
-    evening dozens of unseated parties are alike, and a neighbourhood can seat only a few
-    of them; the rest only slow its model down (any twin seated is as good)."""
-    seen: dict[tuple[int, int, int], int] = {}
-    kept = []
-    for b in moving:
-        if seat_of[b] == UNSEATED:
-            key = (index.party[b], index.start[b], index.end[b])
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > TWINS:
-                continue
-        kept.append(b)
-    return kept
 
 
 def _hopeless(index: DayIndex, relaxed: bound.Relaxation) -> set[int]:
@@ -258,7 +244,6 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
                     or (s != UNSEATED and inside.issuperset(index.seats[s].tables)))]
             else:
                 moving = [b for b in moving if b not in left_out or seat_of[b] != UNSEATED]
-            moving = _thin(index, moving, seat_of)
             found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
                                                                 NEIGHBOURHOOD_SECONDS),
                                  free=moving, tables=tables, light=True)
