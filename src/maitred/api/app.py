@@ -27,6 +27,7 @@ from maitred.api.routes import (
     manual,
     me,
     ops,
+    optimize,
     policy,
     restaurants,
     tables,
@@ -88,6 +89,7 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
     app.include_router(webhooks.router, responses=PROBLEMS)
     app.include_router(events.router, responses=PROBLEMS)
     app.include_router(availability.router, responses=PROBLEMS)
+    app.include_router(optimize.router, responses=PROBLEMS)
     app.openapi = lambda: _problems_as_problem_json(app)  # type: ignore[method-assign]
     return app
 
