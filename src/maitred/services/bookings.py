@@ -158,21 +158,27 @@ def transition(
     tx: UnitOfWork, restaurant_id: int, booking_id: int, to_state: str, *,
     expected_version: int, reason: str = "", actor: str | None = None,
     metadata: dict[str, Any] | None = None, assignment_strategy: str | None = None,
-    attempts: int = 0,
+    attempts: int = 0, current: Booking | None = None,
 ) -> Booking:
-    """Move the booking to ``to_state`` if that move is legal and the version matches."""
+    """Move the booking to ``to_state`` if that move is legal and the version matches.
+
+    ``current``: the booking as the caller last read or wrote it under its row lock in this
+    transaction (it is then not read again); by default it is read and locked here.
+    """
     if to_state not in TRANSITIONS:
         raise InvalidInput("state", f"unknown booking state {to_state!r}")
-    current = tx.bookings.get(restaurant_id, booking_id, for_update=True)
+    if current is None or current.id != booking_id or current.restaurant_id != restaurant_id:
+        current = tx.bookings.get(restaurant_id, booking_id, for_update=True)
     _check_move(current, to_state, expected_version)
     from_state = current.state
-    booking = tx.bookings.transition(
-        restaurant_id, booking_id, to_state=to_state, from_states=[from_state],
+    # The state, its version and its history row in one statement.
+    booking = tx.bookings.transition_logged(
+        restaurant_id, booking_id, to_state=to_state, from_state=from_state,
         expected_version=expected_version, assignment_strategy=assignment_strategy,
-        attempts=attempts,
+        attempts=attempts, actor=actor or tx.history.actor or "system", reason=reason,
+        metadata=metadata,
     )
     assert booking is not None  # the row is locked: nobody moved it since we read it
-    tx.history.add(booking, from_state, reason=reason, actor=actor, metadata=metadata)
     tx.events.append(restaurant_id, "booking.state_changed", {
         "from": from_state, "to": to_state, "version": booking.version, "reason": reason,
     }, booking_id=booking_id, actor=actor)

@@ -36,7 +36,7 @@ from maitred import errors
 from maitred.config import Settings
 from maitred.engine import planner, rules
 from maitred.services import bookings as factory
-from maitred.services import floors, locks, sessions, snapshot
+from maitred.services import locks, sessions, snapshot
 from maitred.services.guards import Breaker, RateLimit
 from maitred.services.telemetry import PIPELINE, Telemetry
 from maitred.store.assignments import AssignmentRepository
@@ -140,15 +140,20 @@ class Coordinator:
                    held: locks.BookingLocks | None = None) -> Outcome:
         """:meth:`process` inside the caller's transaction (a whole-day run)."""
         repo = AssignmentRepository(tx.conn)
-        restaurant_id = repo.restaurant_of(booking_id)
-        (held or locks.PostgresLocks(self.telemetry)).within(tx, booking_id)
-        booking = tx.bookings.get(restaurant_id, booking_id, for_update=True)
+        held = held or locks.PostgresLocks(self.telemetry)
+        if isinstance(held, locks.PostgresLocks):
+            restaurant_id = held.restaurant_within(tx, booking_id)  # one round trip
+        else:
+            restaurant_id = repo.restaurant_of(booking_id)
+            held.within(tx, booking_id)
+        # The booking under its row lock, and the outcome already recorded for this
+        # (booking, trigger, version) if any, in one round trip.
+        booking, done = repo.booking_and_processed(restaurant_id, booking_id, trigger, version)
         # Under the row lock: a lock token older than one already seen means our lock
         # expired while we were paused and someone else took over. Write nothing.
         if fence is not None and not repo.advance_fence(booking_id, fence):
             raise locks.LockLost(booking_id, fence)
         key = version if version is not None else booking.version
-        done = repo.processed(booking_id, trigger, key)
         if done is not None:
             return Outcome(**{**done.result, "replayed": True})
         outcome = self._decide(tx, repo, booking, trigger, cid)
@@ -175,11 +180,13 @@ class Coordinator:
                              correlation_id=cid)
             return ended("cancelled" if booking.state == "cancelled" else "skipped", reason,
                          booking)
-        flags = floors.flags_of(tx, self.settings, rid)
+        # The snapshot reads the restaurant row with the floor: its flags come from there
+        # (floors.flags_of, without reading the row a second time).
+        snap = snapshot.for_booking(tx, self.settings, booking)
+        flags = self.settings.feature_flags() | snap.view.restaurant.policy
         if not flags.get("auto_assignment_enabled", True):
             return ended("skipped", "automatic assignment is switched off here; the booking "
                          "waits for staff", booking)
-        snap = snapshot.for_booking(tx, self.settings, booking)
         locks.take(tx, locks.day_name(rid, snapshot.service_day(booking, snap.zone)),
                    shared=True, booking_id=bid, telemetry=self.telemetry)
         if booking.state in ("assigned", "seated"):
@@ -192,7 +199,7 @@ class Coordinator:
             tx.allocations.unassign(rid, bid)
             booking = factory.transition(
                 tx, rid, bid, "assignment_pending", expected_version=booking.version,
-                actor=ACTOR, reason="tables no longer fit: " + problems[0])
+                actor=ACTOR, reason="tables no longer fit: " + problems[0], current=booking)
             snap = snapshot.for_booking(tx, self.settings, booking)
         elif booking.state == "manual_review" and trigger == "creation":
             return ended("skipped", "booking waits for staff in manual review", booking)
@@ -205,7 +212,8 @@ class Coordinator:
         if booking.state != "assignment_pending":
             booking = factory.transition(tx, rid, bid, "assignment_pending",
                                          expected_version=booking.version, actor=ACTOR,
-                                         reason=f"automatic assignment ({trigger})")
+                                         reason=f"automatic assignment ({trigger})",
+                                         current=booking)
         return self._seat(tx, repo, booking, trigger, cid, snap, flags, ended)
 
     def _seat(self, tx: UnitOfWork, repo: AssignmentRepository, booking: Booking,
@@ -243,10 +251,11 @@ class Coordinator:
                     with tx.conn.transaction():
                         hold = tx.allocations.hold(
                             rid, bid, table_ids, booking.start_at, end_at,
-                            ttl_seconds=policy.hold_ttl_seconds, source="auto")
+                            ttl_seconds=policy.hold_ttl_seconds, source="auto",
+                            expire=False)  # just done above, outside the savepoint
                         self.telemetry.emit("hold.created", cid, booking_id=bid,
                                             hold_id=hold.id, tables=table_ids)
-                        tx.allocations.confirm_hold(rid, hold.id, source="auto")
+                        tx.allocations.confirm_hold(rid, hold.id, source="auto", fetch=False)
                 except (errors.TableUnavailable, pg.DeadlockDetected) as exc:
                     # A deadlock with a path that takes no table locks (a host's session)
                     # is the same lost race, told late.
@@ -277,7 +286,7 @@ class Coordinator:
                     reason=f"seated at {'+'.join(plan.tables)} by {plan.strategy}",
                     metadata={"tables": table_ids, "score": plan.score.total},
                     assignment_strategy=plan.strategy,
-                    attempts=last - booking.assignment_attempts)
+                    attempts=last - booking.assignment_attempts, current=booking)
                 return ended("assigned", f"seated at {'+'.join(plan.tables)}", done,
                              tables=sorted(table_ids), strategy=plan.strategy, attempts=last)
         if last >= MAX_ATTEMPTS:
@@ -320,7 +329,8 @@ class Coordinator:
         done = factory.transition(
             tx, booking.restaurant_id, booking.id, "manual_review",
             expected_version=booking.version, actor=ACTOR, reason=reason,
-            metadata={"trigger": trigger}, attempts=last - booking.assignment_attempts)
+            metadata={"trigger": trigger}, attempts=last - booking.assignment_attempts,
+            current=booking)
         self.telemetry.emit("booking.manual_review", tx.correlation_id, booking_id=booking.id,
                             reason=reason)
         return ended("manual_review", reason, done, attempts=last)

@@ -41,26 +41,34 @@ class AllocationRepository:
         self, restaurant_id: int, booking_id: int, table_ids: Sequence[int],
         start_at: datetime, end_at: datetime, *, ttl_seconds: int,
         session_id: int | None = None, source: str = "manual", created_by: int | None = None,
+        expire: bool = True,
     ) -> Hold:
-        """Claim the tables for the window until now + ``ttl_seconds`` (database clock)."""
+        """Claim the tables for the window until now + ``ttl_seconds`` (database clock).
+
+        ``expire=False``: the caller has just expired the stale holds on these tables in
+        this transaction (:meth:`expire_stale_holds`), so it is not done again.
+        """
         tables = _tables(table_ids)
-        self.expire_stale_holds(restaurant_id, tables)
-        row = self.conn.execute(query("allocations.create_hold"), {
-            "restaurant_id": restaurant_id, "booking_id": booking_id, "session_id": session_id,
-            "source": source, "start_at": start_at, "end_at": end_at,
-            "created_by": created_by, "ttl_seconds": ttl_seconds,
-        }).fetchone()
-        assert row is not None
-        hold_id, expires_at = row
-        self.conn.execute(query("allocations.add_hold_members"), {
-            "restaurant_id": restaurant_id, "hold_id": hold_id, "table_ids": tables})
+        if expire:
+            self.expire_stale_holds(restaurant_id, tables)
+        # The hold and its members in one statement; the hold as get_hold would read it.
+        with self.conn.cursor(row_factory=class_row(Hold)) as cur:
+            cur.execute(query("allocations.create_hold_with_members"), {
+                "restaurant_id": restaurant_id, "booking_id": booking_id,
+                "session_id": session_id, "source": source, "start_at": start_at,
+                "end_at": end_at, "created_by": created_by, "ttl_seconds": ttl_seconds,
+                "table_ids": tables,
+            })
+            created = cur.fetchone()
+        assert created is not None
+        hold_id, expires_at = created.id, created.expires_at
         self._allocate(restaurant_id, booking_id, tables, start_at, end_at,
                        kind="hold", hold_id=hold_id, expires_at=expires_at)
         self.events.append(restaurant_id, "hold.created", {
             "hold_id": hold_id, "tables": tables, "expires_at": expires_at.isoformat(),
             "session_id": session_id,
         }, booking_id=booking_id)
-        return self.get_hold(restaurant_id, hold_id)
+        return created
 
     def get_hold(self, restaurant_id: int, hold_id: int) -> Hold:
         with self.conn.cursor(row_factory=class_row(Hold)) as cur:
@@ -86,22 +94,23 @@ class AllocationRepository:
 
     def confirm_hold(
         self, restaurant_id: int, hold_id: int, *, source: str = "manual",
-        assigned_by: int | None = None,
+        assigned_by: int | None = None, fetch: bool = True,
     ) -> list[Assignment]:
-        """Turn a live hold into the booking's assignment, in this transaction."""
-        status = self._lock_hold(restaurant_id, hold_id)
+        """Turn a live hold into the booking's assignment, in this transaction.
+
+        Returns the booking's assignments (``fetch=False``: not read back; returns ``[]``).
+        """
+        status, hold = self._lock_and_get_hold(restaurant_id, hold_id)
         if status != "active":
             raise IllegalTransition("hold", hold_id, status, "confirmed")
-        hold = self.get_hold(restaurant_id, hold_id)
-        rows = self.conn.execute(query("allocations.hold_to_assignment"),
-                                 {"hold_id": hold_id}).fetchall()
-        self.conn.execute(query("allocations.end_hold"), {
-            "restaurant_id": restaurant_id, "hold_id": hold_id, "status": "confirmed"})
-        self._record(restaurant_id, hold.booking_id, [r[0] for r in rows], source, assigned_by)
+        # Allocations to assignment, the hold ended, the assignments recorded: one statement.
+        self.conn.execute(query("allocations.confirm_hold_allocations"), {
+            "restaurant_id": restaurant_id, "hold_id": hold_id, "booking_id": hold.booking_id,
+            "source": source, "assigned_by": assigned_by})
         self.events.append(restaurant_id, "assignment.confirmed", {
             "hold_id": hold_id, "tables": hold.table_ids, "source": source,
         }, booking_id=hold.booking_id)
-        return self.assignments(restaurant_id, hold.booking_id)
+        return self.assignments(restaurant_id, hold.booking_id) if fetch else []
 
     def release_hold(self, restaurant_id: int, hold_id: int, *, status: str = "released") -> None:
         """Give the tables back (``released`` by staff, or ``expired`` by the sweeper)."""
@@ -257,6 +266,19 @@ class AllocationRepository:
             "restaurant_id": restaurant_id, "booking_id": booking_id,
             "allocation_ids": allocation_ids, "source": source, "assigned_by": assigned_by,
         })
+
+    def _lock_and_get_hold(self, restaurant_id: int, hold_id: int) -> tuple[str, Hold]:
+        """:meth:`_lock_hold` and :meth:`get_hold` in one round trip."""
+        with self.conn.cursor() as cur:
+            cur.execute(query("allocations.lock_and_get_hold"),
+                        {"restaurant_id": restaurant_id, "hold_id": hold_id})
+            row = cur.fetchone()
+        if row is None:
+            raise NotFound("hold", hold_id)
+        *values, expired = row
+        hold = Hold(*values)
+        # An active hold past its TTL is expired, whether or not the sweeper has run.
+        return ("expired" if hold.status == "active" and expired else hold.status), hold
 
     def _lock_hold(self, restaurant_id: int, hold_id: int) -> str:
         row = self.conn.execute(query("allocations.lock_hold"),

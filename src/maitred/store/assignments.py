@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound
 from maitred.store.queries import query
+from maitred.store.records import Booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,21 @@ class AssignmentRepository:
         }).fetchone()
         return None if row is None else Processed(row[0], row[1])
 
+    def booking_and_processed(
+        self, restaurant_id: int, booking_id: int, trigger: str, version: int | None,
+    ) -> tuple[Booking, Processed | None]:
+        """The booking under its row lock and :meth:`processed` for (booking, trigger,
+        ``version`` or else the booking's own), in one round trip."""
+        row = self.conn.execute(query("assignments.booking_for_update_processed"), {
+            "restaurant_id": restaurant_id, "booking_id": booking_id, "trigger": trigger,
+            "booking_version": version,
+        }).fetchone()
+        if row is None:
+            raise NotFound("booking", booking_id)
+        *values, outcome, result = row
+        booking = Booking(*values)
+        return booking, (None if outcome is None else Processed(outcome, result))
+
     def record_processed(
         self, restaurant_id: int, booking_id: int, trigger: str, version: int, outcome: str,
         result: dict[str, Any],
@@ -111,6 +127,14 @@ class AssignmentRepository:
             raise NotFound("booking", booking_id)
         restaurant_id: int = row[0]
         return restaurant_id
+
+    def restaurant_of_locked(self, booking_id: int, name: str) -> tuple[int, bool]:
+        """:meth:`restaurant_of` and :meth:`try_lock` of ``name`` in one round trip."""
+        row = self.conn.execute(query("assignments.restaurant_of_booking_locked"),
+                                {"booking_id": booking_id, "name": name}).fetchone()
+        if row is None:
+            raise NotFound("booking", booking_id)
+        return int(row[0]), bool(row[1])
 
     def restaurant_of_hold(self, hold_id: int) -> int:
         row = self.conn.execute(query("assignments.restaurant_of_hold"),

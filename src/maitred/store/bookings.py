@@ -140,6 +140,24 @@ class BookingRepository:
             "assignment_strategy": assignment_strategy, "attempts": attempts,
         })
 
+    def transition_logged(
+        self, restaurant_id: int, booking_id: int, *, to_state: str, from_state: str,
+        expected_version: int, actor: str, reason: str = "",
+        metadata: dict[str, Any] | None = None, assignment_strategy: str | None = None,
+        attempts: int = 0,
+    ) -> Booking | None:
+        """:meth:`transition` and its ``booking_state_history`` row in one round trip.
+
+        None (and no history row) when the version or state no longer matches.
+        """
+        return self._one("bookings.transition_logged", {
+            "restaurant_id": restaurant_id, "id": booking_id, "to_state": to_state,
+            "status": STATUS_OF_STATE[to_state], "from_states": [from_state],
+            "from_state": from_state, "expected_version": expected_version,
+            "assignment_strategy": assignment_strategy, "attempts": attempts,
+            "actor": actor, "reason": reason, "metadata": Jsonb(metadata or {}),
+        })
+
     def _stale(self, restaurant_id: int, booking_id: int, expected: int) -> StaleVersion:
         current = self.get(restaurant_id, booking_id)  # NotFound when it is simply missing
         return StaleVersion("booking", booking_id, expected, current.version)

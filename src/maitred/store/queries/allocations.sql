@@ -151,3 +151,51 @@ WHERE a.restaurant_id = %(restaurant_id)s;
 SELECT DISTINCT restaurant_id FROM table_holds
 WHERE status = 'active' AND expires_at <= now()
 ORDER BY restaurant_id;
+-- name: create_hold_with_members
+-- create_hold and add_hold_members in one statement; returns the hold as get_hold does
+-- (its members are the given tables, distinct and sorted by the caller).
+WITH h AS (
+    INSERT INTO table_holds (restaurant_id, booking_id, session_id, source, during,
+                             created_by, expires_at)
+    VALUES (%(restaurant_id)s, %(booking_id)s, %(session_id)s, %(source)s,
+            tstzrange(%(start_at)s, %(end_at)s, '[)'), %(created_by)s,
+            now() + make_interval(secs => %(ttl_seconds)s))
+    RETURNING id, restaurant_id, booking_id, session_id, source, status, during, expires_at,
+              last_touched_at, created_by
+), members AS (
+    INSERT INTO table_hold_members (restaurant_id, hold_id, table_id)
+    SELECT h.restaurant_id, h.id, t FROM h, unnest(%(table_ids)s::bigint[]) AS t ORDER BY t
+)
+SELECT h.id, h.restaurant_id, h.booking_id, h.session_id, h.source, h.status,
+       lower(h.during) AS start_at, upper(h.during) AS end_at, h.expires_at, h.last_touched_at,
+       h.created_by, %(table_ids)s::bigint[] AS table_ids
+FROM h;
+-- name: lock_and_get_hold
+-- lock_hold and get_hold in one statement: the hold's row locked, the hold, and whether
+-- it is past its TTL.
+SELECT h.id, h.restaurant_id, h.booking_id, h.session_id, h.source, h.status,
+       lower(h.during) AS start_at, upper(h.during) AS end_at, h.expires_at, h.last_touched_at,
+       h.created_by,
+       coalesce((SELECT array_agg(m.table_id ORDER BY m.table_id)
+                 FROM table_hold_members m WHERE m.hold_id = h.id), '{}') AS table_ids,
+       h.expires_at <= now() AS expired
+FROM table_holds h
+WHERE h.restaurant_id = %(restaurant_id)s AND h.id = %(hold_id)s
+FOR UPDATE OF h;
+-- name: confirm_hold_allocations
+-- hold_to_assignment, end_hold (confirmed) and record_assignments in one statement.
+WITH moved AS (
+    UPDATE allocations SET kind = 'assignment', hold_id = NULL, expires_at = NULL
+    WHERE hold_id = %(hold_id)s
+    RETURNING id, table_id
+), ended AS (
+    UPDATE table_holds SET status = 'confirmed', ended_at = now()
+    WHERE restaurant_id = %(restaurant_id)s AND id = %(hold_id)s
+), recorded AS (
+    INSERT INTO booking_table_assignments (restaurant_id, booking_id, table_id, allocation_id,
+                                           source, assigned_by)
+    SELECT %(restaurant_id)s, %(booking_id)s, m.table_id, m.id, %(source)s, %(assigned_by)s
+    FROM moved m
+    ORDER BY m.table_id
+)
+SELECT id, table_id FROM moved;

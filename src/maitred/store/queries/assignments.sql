@@ -80,3 +80,23 @@ INSERT INTO booking_lock_fences (booking_id, fence) VALUES (%(booking_id)s, %(fe
 ON CONFLICT (booking_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now()
     WHERE booking_lock_fences.fence < EXCLUDED.fence
 RETURNING fence;
+-- name: restaurant_of_booking_locked
+-- restaurant_of_booking and try_lock in one statement: the booking's restaurant, and
+-- whether its advisory lock was taken (no row, and no lock taken, when it does not exist).
+SELECT restaurant_id, pg_try_advisory_xact_lock(hashtextextended(%(name)s, 0))
+FROM bookings WHERE id = %(booking_id)s;
+-- name: booking_for_update_processed
+-- bookings.get_for_update and processed in one statement: the booking, its row locked,
+-- and the outcome already recorded for (booking, trigger, version) if any (version: the
+-- given one, else the booking's current one).
+SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
+    b.duration_minutes, b.state, b.status, b.version, b.source, b.zone_preference_id,
+    b.tags_preference, b.notes, b.locked, b.assignment_attempts, b.assigned_at,
+    b.assignment_strategy, b.created_seq, b.created_by, b.created_at, b.updated_at,
+    b.cancelled_at, p.outcome, p.result
+FROM bookings b
+LEFT JOIN booking_assignment_idempotency p
+    ON p.booking_id = b.id AND p.trigger = %(trigger)s
+   AND p.booking_version = coalesce(%(booking_version)s::integer, b.version)
+WHERE b.restaurant_id = %(restaurant_id)s AND b.id = %(booking_id)s
+FOR UPDATE OF b;
