@@ -23,10 +23,13 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ortools.linear_solver import pywraplp
 
 from maitred.engine.dayindex import DayIndex
+
+Key = TypeVar("Key")
 
 # Tolerance on the LP's arithmetic when comparing a reduced profit with the margin.
 EPSILON = 1e-6
@@ -121,15 +124,16 @@ def relax(index: DayIndex, *, tidiness: float = 0.0,
                       tuple(var.solution_value() for var in variables))
 
 
-def maximal_cliques(parties: list[tuple[int, int, int]]) -> list[list[int]]:
+def maximal_cliques(parties: list[tuple[int, int, Key]]) -> list[list[Key]]:
     """The (start, end, key) parties present together at one table at each arrival time,
     keeping only the sets not contained in the next one (nobody left before it)."""
     if not parties:
         return []
-    parties = sorted(parties)
+    # Sorted by time only: the keys (ints, solver variables) need not be comparable.
+    parties = sorted(parties, key=lambda p: (p[0], p[1]))
     arrivals = sorted({p[0] for p in parties})
-    found: list[list[int]] = []
-    present: list[tuple[int, int, int]] = []
+    found: list[list[Key]] = []
+    present: list[tuple[int, int, Key]] = []
     cursor = 0
     for i, moment in enumerate(arrivals):
         present = [p for p in present if p[1] > moment]

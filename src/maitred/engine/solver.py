@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from maitred.engine.bound import maximal_cliques
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.repair import UNSEATED
 
@@ -106,7 +107,7 @@ def solve(
 
     cliques = 0
     for parties in on_table:
-        for clique in _maximal_cliques(parties):
+        for clique in maximal_cliques(parties):
             if len(clique) > 1:
                 model.add_at_most_one(clique)
                 cliques += 1
@@ -155,27 +156,3 @@ def solve(
     bound = fixed_covers + int((solver.best_objective_bound + weight - 1) // weight)
     return Solution(tuple(seat_list), solver.status_name(status), covers, max(covers, bound),
                     solver.wall_time, len(decisions), cliques)
-
-
-def _maximal_cliques(
-    parties: list[tuple[int, int, cp_model.IntVar]],
-) -> list[list[cp_model.IntVar]]:
-    """The sets of parties present together at one table at each arrival time, keeping
-    only those not contained in the next one (nobody left before the next arrival)."""
-    if not parties:
-        return []
-    parties.sort(key=lambda p: (p[0], p[1]))
-    arrivals = sorted({p[0] for p in parties})
-    found: list[list[cp_model.IntVar]] = []
-    present: list[tuple[int, int, cp_model.IntVar]] = []
-    cursor = 0
-    for i, moment in enumerate(arrivals):
-        present = [p for p in present if p[1] > moment]
-        while cursor < len(parties) and parties[cursor][0] == moment:
-            present.append(parties[cursor])
-            cursor += 1
-        following = arrivals[i + 1] if i + 1 < len(arrivals) else None
-        if following is not None and min(p[1] for p in present) > following:
-            continue  # everyone present now is still here at the next arrival
-        found.append([p[2] for p in present])
-    return found
