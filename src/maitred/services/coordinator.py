@@ -237,7 +237,8 @@ class Coordinator:
             # Every table this round may try, locked at once in id order (see the query):
             # a worker placing the same table at the same time waits for our commit and
             # then sees our row, instead of deadlocking with us in the exclusion check.
-            repo.lock_tables([snap.view.table_ids[label] for p in tried for label in p.tables])
+            tx.allocations.lock_tables(
+                [snap.view.table_ids[label] for p in tried for label in p.tables])
             for plan in tried:
                 table_ids = [snap.view.table_ids[label] for label in plan.tables]
                 # The process id says which worker decided, for the audit trail.

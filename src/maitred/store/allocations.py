@@ -49,6 +49,7 @@ class AllocationRepository:
         this transaction (:meth:`expire_stale_holds`), so it is not done again.
         """
         tables = _tables(table_ids)
+        self.lock_tables(tables)
         if expire:
             self.expire_stale_holds(restaurant_id, tables)
         # The hold and its members in one statement; the hold as get_hold would read it.
@@ -126,6 +127,18 @@ class AllocationRepository:
         self.events.append(restaurant_id, f"hold.{status}", {
             "hold_id": hold_id, "tables": hold.table_ids}, booking_id=hold.booking_id)
 
+    def lock_tables(self, table_ids: Sequence[int]) -> None:
+        """Wait for the tables' transaction advisory locks, in table-id order.
+
+        Two transactions inserting overlapping allocations on one table at the same moment
+        would each wait for the other inside the exclusion check: a deadlock PostgreSQL
+        breaks only after ``deadlock_timeout`` (1 s), with an error instead of a clean
+        refusal. With the lock taken first, the second sees the first's rows and gets
+        :class:`TableUnavailable`. The exclusion constraint stays the real guard.
+        """
+        self.conn.execute(query("allocations.lock_tables"),
+                          {"table_ids": sorted(set(table_ids))})
+
     def expire_stale_holds(
         self, restaurant_id: int, table_ids: Sequence[int] | None = None
     ) -> list[int]:
@@ -153,6 +166,7 @@ class AllocationRepository:
     ) -> list[Assignment]:
         """Give the booking these tables directly (ops, optimizer, import), no hold first."""
         tables = _tables(table_ids)
+        self.lock_tables(tables)
         self.expire_stale_holds(restaurant_id, tables)
         allocation_ids = self._allocate(restaurant_id, booking_id, tables, start_at, end_at,
                                         kind="assignment", hold_id=None, expires_at=None)

@@ -109,11 +109,6 @@ class AssignmentRepository:
         row = self.conn.execute(query(key), {"name": name}).fetchone()
         return bool(row and row[0])
 
-    def lock_tables(self, table_ids: list[int]) -> None:
-        """Wait for the tables' advisory locks (held until the transaction ends)."""
-        self.conn.execute(query("assignments.lock_tables"),
-                          {"table_ids": sorted(set(table_ids))})
-
     def advance_fence(self, booking_id: int, fence: int) -> bool:
         """Record the fencing token; False when a newer one already processed the booking."""
         row = self.conn.execute(query("assignments.advance_fence"),

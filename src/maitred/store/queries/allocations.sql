@@ -199,3 +199,13 @@ WITH moved AS (
     ORDER BY m.table_id
 )
 SELECT id, table_id FROM moved;
+
+-- name: lock_tables
+-- Transaction advisory locks on tables, always in table-id order (so two transactions
+-- never wait on each other in a circle). Taken before inserting allocations: two
+-- transactions inserting overlapping rows on one table at once would otherwise each
+-- wait on the other inside the exclusion check, a deadlock PostgreSQL breaks only after
+-- deadlock_timeout (1 s). With the lock, the second simply sees the first's row and loses.
+SELECT count(pg_advisory_xact_lock(key)) FROM (
+    SELECT hashtextextended('table:' || t, 0) AS key
+    FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;

@@ -63,16 +63,6 @@ SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(
 -- name: restaurant_of_hold
 SELECT restaurant_id FROM table_holds WHERE id = %(hold_id)s;
 
--- name: lock_tables
--- Transaction advisory locks on tables, always in table-id order (so two transactions
--- never wait on each other in a circle). Taken before inserting allocations: two
--- transactions inserting overlapping rows on one table at once would otherwise each
--- wait on the other inside the exclusion check, a deadlock PostgreSQL breaks only after
--- deadlock_timeout (1 s). With the lock, the second simply sees the first's row and loses.
-SELECT count(pg_advisory_xact_lock(key)) FROM (
-    SELECT hashtextextended('table:' || t, 0) AS key
-    FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;
-
 -- name: advance_fence
 -- Record a lock's fencing token for the booking if it is newer than any seen; returns no
 -- row when a newer token has already been here (the caller's lock is stale).
