@@ -35,6 +35,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from tests.integration.support import SmallFloor, build_small_floor
 
 from maitred.store import schema
@@ -44,6 +45,12 @@ from maitred.store.server import EmbeddedServer, with_database
 # The HTTP fixtures (uvicorn server, clients, staff with tokens, the Bistro), for every
 # folder of tests that talks to the app over the network.
 pytest_plugins = ["tests.http_fixtures"]
+
+# Property tests draw the same examples on every run ("ci", the default), so a red run can
+# be replayed exactly; `HYPOTHESIS_PROFILE=explore` draws fresh ones to hunt for new cases.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEMPLATE = "maitred_template"
 _copies = itertools.count(1)
