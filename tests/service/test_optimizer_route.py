@@ -23,15 +23,17 @@ def _assign(room: Room, booking_id: int, label: str, source: str) -> None:
         tx.allocations.assign(room.restaurant_id, booking_id, [room.tables[label]],
                               booking.start_at, booking.end_at + timedelta(minutes=15),
                               source=source)
-        tx.bookings.transition(room.restaurant_id, booking_id, to_state="assigned",
-                               from_states=["pending"], expected_version=booking.version)
+        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="assigned",
+                                      from_state="pending", expected_version=booking.version,
+                                      actor="test")
 
 
 def _wait(room: Room, booking_id: int) -> None:
     with room.services.db.uow() as tx:
         booking = tx.bookings.get(room.restaurant_id, booking_id)
-        tx.bookings.transition(room.restaurant_id, booking_id, to_state="manual_review",
-                               from_states=["pending"], expected_version=booking.version)
+        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="manual_review",
+                                      from_state="pending", expected_version=booking.version,
+                                      actor="test")
 
 
 def _tables_of(room: Room, booking_id: int) -> list[int]:
@@ -161,9 +163,9 @@ def test_held_tables_and_seated_parties_are_kept(owner: Person, room: Room) -> N
     _assign(room, seated, "T3", "auto")
     with room.services.db.uow() as tx:
         booking = tx.bookings.get(room.restaurant_id, seated)
-        assert tx.bookings.transition(
-            room.restaurant_id, seated, to_state="seated", from_states=["assigned"],
-            expected_version=booking.version) is not None
+        assert tx.bookings.transition_logged(
+            room.restaurant_id, seated, to_state="seated", from_state="assigned",
+            expected_version=booking.version, actor="test") is not None
     body = _optimize(owner, room)
     assert body["diff"] == []                    # nowhere left for the two to go
     assert seated not in {m["bookingId"] for m in body["diff"]}

@@ -127,26 +127,13 @@ class BookingRepository:
             raise self._stale(restaurant_id, booking_id, expected_version)
         return booking
 
-    def transition(
-        self, restaurant_id: int, booking_id: int, *, to_state: str,
-        from_states: Sequence[str], expected_version: int,
-        assignment_strategy: str | None = None, attempts: int = 0,
-    ) -> Booking | None:
-        """Compare-and-set the state; None when the version or state no longer matches."""
-        return self._one("bookings.transition", {
-            "restaurant_id": restaurant_id, "id": booking_id, "to_state": to_state,
-            "status": STATUS_OF_STATE[to_state], "from_states": list(from_states),
-            "expected_version": expected_version,
-            "assignment_strategy": assignment_strategy, "attempts": attempts,
-        })
-
     def transition_logged(
         self, restaurant_id: int, booking_id: int, *, to_state: str, from_state: str,
         expected_version: int, actor: str, reason: str = "",
         metadata: dict[str, Any] | None = None, assignment_strategy: str | None = None,
         attempts: int = 0,
     ) -> Booking | None:
-        """:meth:`transition` and its ``booking_state_history`` row in one round trip.
+        """Compare-and-set the state and write its ``booking_state_history`` row, at once.
 
         None (and no history row) when the version or state no longer matches.
         """

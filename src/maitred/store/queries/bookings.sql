@@ -77,27 +77,10 @@ RETURNING id, restaurant_id, guest_id, reference, party_size, start_at, end_at, 
     assignment_attempts, assigned_at, assignment_strategy, created_seq, created_by,
     created_at, updated_at, cancelled_at;
 
--- name: transition
--- Move the booking to another state, only from the given states and version.
-UPDATE bookings SET
-    state = %(to_state)s,
-    status = %(status)s,
-    version = version + 1,
-    updated_at = now(),
-    cancelled_at = CASE WHEN %(to_state)s = 'cancelled' THEN now() ELSE cancelled_at END,
-    assigned_at = CASE WHEN %(to_state)s = 'assigned' THEN now() ELSE assigned_at END,
-    assignment_strategy = coalesce(%(assignment_strategy)s, assignment_strategy),
-    assignment_attempts = assignment_attempts + %(attempts)s
-WHERE restaurant_id = %(restaurant_id)s AND id = %(id)s AND version = %(expected_version)s
-  AND state = ANY(%(from_states)s::text[])
-RETURNING id, restaurant_id, guest_id, reference, party_size, start_at, end_at, duration_minutes,
-    state, status, version, source, zone_preference_id, tags_preference, notes, locked,
-    assignment_attempts, assigned_at, assignment_strategy, created_seq, created_by,
-    created_at, updated_at, cancelled_at;
-
 -- name: transition_logged
--- transition and add_history in one statement: the state moves only from the given states
--- and version, and its history row is written with it (none when nothing moved).
+-- Move the booking to another state, only from the given state and version, and write its
+-- history row in the same statement (none when nothing moved): no state change goes
+-- unrecorded.
 WITH moved AS (
     UPDATE bookings SET
         state = %(to_state)s,
