@@ -3,18 +3,14 @@ against the engine's offline plan; figures to docs/benchmarks.md."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from maitred.bench import pipeline, report
-from maitred.cli import bench
-from maitred.config import Settings
-from maitred.store import schema
+from maitred.cli import bench, bench_database
 from maitred.store.db import Database
-from maitred.store.server import EmbeddedServer
 
 DEFAULT_INSTANCE = Path("../shared/bench/instances/large-l1.3-s1.json")
 
@@ -34,31 +30,17 @@ def pipeline_command(
     Uses DATABASE_URL when set (its data is added to), else a fresh embedded PostgreSQL
     in a temporary folder, removed afterwards.
     """
-    try:
-        counts = [int(n) for n in workers.split(",") if n.strip()]
-    except ValueError:
-        typer.echo("error: --workers takes numbers such as 1,2,4", err=True)
-        raise typer.Exit(2) from None
-    if not counts or min(counts) < 1:
-        typer.echo("error: --workers needs at least one number >= 1", err=True)
-        raise typer.Exit(2)
+    counts = bench_database.levels(workers, "--workers", "1,2,4")
     if not instance.is_file():
         typer.echo(f"error: no instance file at {instance}", err=True)
         raise typer.Exit(2)
     doc = pipeline.load(instance)
-    settings = Settings()
-    with tempfile.TemporaryDirectory(prefix="maitred-bench-") as folder:
-        if settings.database_url:
-            _run(settings.database_url, doc, counts, instance.name, out, "DATABASE_URL")
-        else:
-            with EmbeddedServer(Path(folder)) as server:
-                _run(server.url, doc, counts, instance.name, out,
-                     "embedded PostgreSQL (durable)")
+    with bench_database.measured() as (url, where):
+        _run(url, doc, counts, instance.name, out, where)
 
 
 def _run(url: str, doc: dict[str, object], counts: list[int], name: str, out: Path | None,
          where: str) -> None:
-    schema.migrate(url)
     runs = []
     with Database(url, min_size=1, max_size=4) as db:
         for count in counts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -10,11 +9,8 @@ import typer
 
 from maitred.bench import report
 from maitred.bench import sessions as bench_sessions
-from maitred.cli import bench
-from maitred.config import Settings
-from maitred.store import schema
+from maitred.cli import bench, bench_database
 from maitred.store.db import Database
-from maitred.store.server import EmbeddedServer
 
 
 @bench.command("sessions")
@@ -34,27 +30,13 @@ def sessions(
     Uses DATABASE_URL when set (its data is added to), else a fresh embedded PostgreSQL
     in a temporary folder, removed afterwards.
     """
-    try:
-        levels = [int(n) for n in clients.split(",") if n.strip()]
-    except ValueError:
-        typer.echo("error: --clients takes numbers such as 1,8,32", err=True)
-        raise typer.Exit(2) from None
-    if not levels or min(levels) < 1:
-        typer.echo("error: --clients needs at least one number >= 1", err=True)
-        raise typer.Exit(2)
-    settings = Settings()
-    with tempfile.TemporaryDirectory(prefix="maitred-bench-") as folder:
-        if settings.database_url:
-            _run(settings.database_url, levels, seconds, out, workers, "DATABASE_URL")
-        else:
-            with EmbeddedServer(Path(folder)) as server:
-                _run(server.url, levels, seconds, out, workers,
-                     "embedded PostgreSQL (durable)")
+    levels = bench_database.levels(clients, "--clients", "1,8,32")
+    with bench_database.measured() as (url, where):
+        _run(url, levels, seconds, out, workers, where)
 
 
 def _run(url: str, levels: list[int], seconds: float, out: Path | None, workers: int,
          where: str) -> None:
-    schema.migrate(url)
     results = []
     with Database(url, min_size=1, max_size=4) as db, \
             bench_sessions.serving(url, workers) as base:
