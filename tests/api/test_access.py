@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import pytest
 from tests.http_fixtures import Person
 
 from maitred import bootstrap
+from maitred.api import deps
 from maitred.api.deps import Scope
 from maitred.services.staff import StaffMember
 
@@ -36,6 +39,34 @@ def test_a_revoked_token_stops_working_at_once(owner: Person) -> None:
     assert owner.client.get("/api/me", headers=tablet).status_code == 401
     labels = [t["label"] for t in owner.get("/api/me/tokens").json()]
     assert labels == ["", "bar tablet"]
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_the_cache_ttl(
+    owner: Person, services: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A few seconds' memory of token lookups (store/auth_cache.py): a revocation made
+    # outside this process (here: straight in the database) bites once the entry expires.
+    monkeypatch.setattr(deps.STAFF_BY_TOKEN, "ttl", 0.5)
+    deps.STAFF_BY_TOKEN.invalidate()
+    assert owner.get("/api/me").status_code == 200
+    with services.db.connection() as conn:
+        conn.execute("UPDATE api_tokens SET revoked_at = now() WHERE staff_id = %(id)s",
+                     {"id": owner.id})
+    assert owner.get("/api/me").status_code == 200  # still remembered
+    time.sleep(0.6)
+    answer = owner.get("/api/me")
+    assert answer.status_code == 401
+    assert "unknown or revoked" in answer.json()["detail"]
+
+
+def test_a_role_taken_away_here_bites_at_once_despite_the_cache(
+    owner: Person, member: Any, bistro: int,
+) -> None:
+    host = member("host")
+    assert host.get(f"/api/restaurants/{bistro}/tables").status_code == 200
+    assert host.get(f"/api/restaurants/{bistro}/tables").status_code == 200  # cached now
+    assert owner.delete(f"/api/restaurants/{bistro}/members/{host.id}").status_code == 204
+    assert host.get(f"/api/restaurants/{bistro}/tables").status_code == 404
 
 
 def test_me_lists_the_restaurants_and_roles_of_the_caller(owner: Person, bistro: int) -> None:

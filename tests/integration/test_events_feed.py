@@ -200,3 +200,54 @@ def test_a_client_not_asking_for_a_stream_gets_one_json_page_to_resume_from(
     assert body["lastSeq"] == last
     empty = owner.client.get(path, headers={**owner.headers, "Last-Event-ID": str(last)})
     assert empty.json() == {"events": [], "lastSeq": last}
+
+
+def test_a_browser_passes_its_token_in_the_query_with_the_same_checks_as_the_header(
+    owner: Person, bistro: int, person: Any, services: bootstrap.Services,
+) -> None:
+    """EventSource cannot send an Authorization header: ``?access_token=`` stands in."""
+    path = f"/api/restaurants/{bistro}/events"
+    add_zones(services, bistro, ["query"])
+    after = last_seq(services, bistro) - 1
+    anonymous = owner.client  # no Authorization header on these requests
+    with anonymous.stream("GET", path, params={"access_token": owner.token}, headers={
+            "Accept": "text/event-stream", "Last-Event-ID": str(after)}) as answer:
+        assert answer.status_code == 200
+        (only,) = take(messages(answer), 1)
+        assert only.data["payload"]["code"] == "query"
+    page = anonymous.get(path, params={"access_token": owner.token},
+                         headers={"Last-Event-ID": str(after)})
+    assert page.status_code == 200
+    assert [e["payload"]["code"] for e in page.json()["events"]] == ["query"]
+
+    wrong = anonymous.get(path, params={"access_token": "mtd_not-a-real-token"})
+    assert wrong.status_code == 401
+    assert wrong.headers["www-authenticate"].startswith("Bearer")
+    assert wrong.headers["content-type"].startswith("application/problem+json")
+    assert "not-a-real-token" not in wrong.text  # never echoed back
+    assert anonymous.get(path).status_code == 401  # neither header nor query
+
+    # A staff member of another restaurant: the Bistro's feed does not exist for them.
+    stranger: Person = person("stranger@elsewhere.test")
+    assert stranger.post("/api/restaurants", {"name": "Elsewhere"}).status_code == 201
+    elsewhere = anonymous.get(path, params={"access_token": stranger.token})
+    assert elsewhere.status_code == 404
+    assert elsewhere.headers["content-type"].startswith("application/problem+json")
+
+    # The header still works, and when both come it is the header that counts.
+    assert owner.get(path).status_code == 200
+    assert owner.get(path, params={"access_token": stranger.token}).status_code == 200
+    assert stranger.get(path, params={"access_token": owner.token}).status_code == 404
+
+
+def test_a_revoked_token_in_the_query_is_refused_at_once(
+    owner: Person, bistro: int,
+) -> None:
+    issued = owner.post("/api/me/tokens", {"label": "pass screen"})
+    assert issued.status_code == 201, issued.text
+    screen = issued.json()
+    path = f"/api/restaurants/{bistro}/events"
+    params = {"access_token": screen["token"]}
+    assert owner.client.get(path, params=params).status_code == 200
+    assert owner.delete(f"/api/me/tokens/{screen['id']}").status_code == 204
+    assert owner.client.get(path, params=params).status_code == 401

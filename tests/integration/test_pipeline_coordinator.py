@@ -9,7 +9,7 @@ import pytest
 from tests.integration.support import SmallFloor
 
 from maitred.config import Settings
-from maitred.services import bookings, locks
+from maitred.services import bookings, coordinator_seating, locks
 from maitred.services.bookings import BookingChanges, BookingRequest
 from maitred.services.coordinator import Coordinator
 from maitred.store.assignments import AssignmentRepository
@@ -106,7 +106,7 @@ def test_a_party_no_table_can_take_goes_to_manual_review_saying_why(
     assert history[-1].reason == outcome.reason
 
 
-def test_a_table_taken_under_its_feet_makes_it_try_the_next_plan(
+def test_tables_being_placed_elsewhere_are_waited_for_then_the_day_is_planned_again(
     db: Database, small_floor: SmallFloor,
 ) -> None:
     booking = create(db, small_floor)
@@ -116,8 +116,9 @@ def test_a_table_taken_under_its_feet_makes_it_try_the_next_plan(
     holding = threading.Event()
 
     def host_holds_both_two_tops() -> None:
-        # Not yet committed when the coordinator reads the day: it plans a two-top, then
-        # waits on this transaction and loses when it commits.
+        # Not yet committed when the coordinator reads the day: it plans a two-top, finds
+        # the table locked by this transaction, waits for it, and plans again on the day
+        # as it is after this commit.
         with db.uow(actor="staff:2") as tx:
             tx.allocations.hold(small_floor.restaurant_id, rival.id,
                                 [small_floor.table_ids["T1"], small_floor.table_ids["T2"]],
@@ -128,6 +129,42 @@ def test_a_table_taken_under_its_feet_makes_it_try_the_next_plan(
     host = threading.Thread(target=host_holds_both_two_tops)
     host.start()
     assert holding.wait(10)
+    outcome = Coordinator(db, SETTINGS).process(booking.id, "creation", version=1)
+    host.join()
+    assert outcome.outcome == "assigned"
+    assert outcome.tables not in ([small_floor.table_ids["T1"]], [small_floor.table_ids["T2"]])
+    with db.uow() as tx:
+        attempts = AssignmentRepository(tx.conn).attempts(small_floor.restaurant_id, booking.id)
+        assert tx.allocations.overlapping_pairs(small_floor.restaurant_id) == []
+    # No plan was wasted on tables the other transaction was taking.
+    assert [a.result for a in attempts] == ["assigned"]
+
+
+def test_a_table_taken_under_its_feet_makes_it_try_the_next_plan(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    booking = create(db, small_floor)
+    with db.uow() as tx:
+        rival = tx.bookings.create(small_floor.restaurant_id, party_size=2,
+                                   start_at=SEVEN_PM - timedelta(hours=4), duration_minutes=90,
+                                   source="staff")
+        tx.allocations.assign(small_floor.restaurant_id, rival.id,
+                              [small_floor.table_ids["T1"], small_floor.table_ids["T2"]],
+                              rival.start_at, rival.end_at)
+    moving = threading.Event()
+
+    def host_moves_the_rival_onto_both_two_tops() -> None:
+        # Moving an assignment takes no table locks: the coordinator plans a two-top, its
+        # hold waits on this transaction in the exclusion check and is refused at commit.
+        with db.uow(actor="staff:2") as tx:
+            tx.allocations.move(small_floor.restaurant_id, rival.id, SEVEN_PM,
+                                SEVEN_PM + timedelta(minutes=90))
+            moving.set()
+            threading.Event().wait(0.5)
+
+    host = threading.Thread(target=host_moves_the_rival_onto_both_two_tops)
+    host.start()
+    assert moving.wait(10)
     outcome = Coordinator(db, SETTINGS).process(booking.id, "creation", version=1)
     host.join()
     assert outcome.outcome == "assigned"
@@ -200,3 +237,32 @@ def test_the_combination_planner_flag_decides_whether_joins_are_tried(
                                          small_floor.table_ids["T2"]])
     else:
         assert "combination planner is off" in outcome.reason
+
+
+def test_the_patched_timeline_is_the_one_the_snapshot_would_build(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    timelines = coordinator_seating.Timelines()
+    booking = create(db, small_floor)
+    rid, labels = small_floor.restaurant_id, ("T1", "T2", "T3", "T4")
+
+    def same() -> None:
+        with db.uow() as tx:
+            snap = coordinator_seating.day_of(tx, SETTINGS, booking)
+        built, patched = snap.timeline(), timelines.of(snap)
+        assert [patched.entries(t) for t in labels] == [built.entries(t) for t in labels]
+
+    same()
+    others = []
+    for label, hours in (("T1", 0), ("T3", 2), ("T4", -1)):
+        with db.uow() as tx:
+            other = tx.bookings.create(rid, party_size=2, start_at=SEVEN_PM
+                                       + timedelta(hours=hours), duration_minutes=90,
+                                       source="staff")
+            tx.allocations.assign(rid, other.id, [small_floor.table_ids[label]], other.start_at,
+                                  other.end_at)
+        others.append(other)
+        same()  # one more allocation: patched in
+    with db.uow() as tx:
+        tx.allocations.unassign(rid, others[0].id)
+    same()  # one gone: taken out

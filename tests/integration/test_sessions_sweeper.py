@@ -97,3 +97,61 @@ def test_the_background_sweeper_ends_lapsed_sessions_on_its_own(
     assert running.sweeps >= 1
     with db.uow() as tx:
         assert sessions.SessionRepository(tx.conn).get(r, opened.session.id).state == "EXPIRED"
+
+
+def _set_policy(db: Database, restaurant_id: int, **policy: object) -> None:
+    with db.uow() as tx:
+        current = tx.restaurants.get(restaurant_id)
+        tx.restaurants.set_policy(restaurant_id, {**current.policy, **policy},
+                                  expected_version=current.policy_version)
+
+
+def _seconds_left(db: Database, session_id: int) -> float:
+    with db.uow() as tx:
+        row = tx.conn.execute("SELECT extract(epoch FROM expires_at - now()) FROM "
+                              "manual_assignment_sessions WHERE id = %(id)s",
+                              {"id": session_id}).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+def test_the_idle_timeout_is_the_restaurants_policy_with_thirty_minutes_by_default(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    anna = host(db, small_floor, "Anna")
+    first, second = party(db, small_floor, 2), party(db, small_floor, 2, minutes_after_seven=90)
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        default = sessions.open_session(tx, settings_for(db), r, first, anna.actor, None)
+    assert 29 * 60 < _seconds_left(db, default.session.id) <= 30 * 60
+    _set_policy(db, r, session_idle_seconds=120)
+    with db.uow() as tx:
+        short = sessions.open_session(tx, settings_for(db), r, second, anna.actor, None)
+        # A refused selection leaves it PROPOSED, idle from now for the policy's time.
+        refused = sessions.open_session(tx, settings_for(db), r, second, anna.actor,
+                                        [small_floor.table_ids["T4"], 999_999])
+    assert refused.state == "PROPOSED"
+    assert 60 < _seconds_left(db, short.session.id) <= 120
+
+
+def test_the_sweeper_applies_a_shortened_idle_policy_to_sessions_already_open(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    anna = host(db, small_floor, "Anna")
+    idle, held_booking = party(db, small_floor, 2), party(db, small_floor, 4)
+    r = small_floor.restaurant_id
+    with db.uow() as tx:
+        opened = sessions.open_session(tx, settings_for(db), r, idle, anna.actor, None)
+        held = sessions.open_session(tx, settings_for(db), r, held_booking, anna.actor,
+                                     [small_floor.table_ids["T3"]])
+    assert held.state == "HELD"
+    with db.uow() as tx:  # the host stepped away two minutes ago (its expiry: 28 min on)
+        tx.conn.execute("UPDATE manual_assignment_sessions SET updated_at = now() - "
+                        "interval '2 minutes' WHERE id = %(id)s", {"id": opened.session.id})
+    assert sweeper.sweep(db).sessions == 0  # 30 minutes by default: not idle yet
+    _set_policy(db, r, session_idle_seconds=60)
+    assert sweeper.sweep(db).sessions == 1
+    with db.uow() as tx:
+        repo = sessions.SessionRepository(tx.conn)
+        assert repo.get(r, opened.session.id).state == "EXPIRED"
+        assert repo.get(r, held.session.id).state == "HELD"  # a hold lives by its TTL

@@ -3,8 +3,9 @@ more than its maximum age old, stale at once when the event feed announces a cha
 
 from __future__ import annotations
 
+import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
 
 import pytest
@@ -129,3 +130,73 @@ def test_pacing_refuses_a_slot_whose_kitchen_is_full_however_many_tables_are_fre
     assert full.tables  # a table is free; the kitchen is the limit
     assert at(found, "19:15").available
     assert at(ask(tracker, evening, 2), "19:00").available  # 4 + 2 is within the pace
+
+
+def test_a_change_is_read_ahead_of_the_next_request(
+    evening: Room, tracker: availability.Tracker,
+) -> None:
+    """The feed's wake-up starts the read: the next request finds the day already read."""
+    assert at(ask(tracker, evening, 4), "19:00").available
+    assert tracker.reads == 1
+    with evening.services.db.uow() as tx:
+        tx.allocations.assign(evening.restaurant_id, evening.booking(4),
+                              [evening.tables["T3"]], SEVEN_PM,
+                              SEVEN_PM + timedelta(minutes=105))
+        last = tx.events.last_seq(evening.restaurant_id)
+    deadline = time.monotonic() + 5
+    while tracker.reads < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)  # nobody asks meanwhile
+    assert tracker.reads == 2
+    found = ask(tracker, evening, 4)
+    assert found.sequence == last
+    assert tracker.reads == 2  # the request itself read nothing
+    assert set(at(found, "19:00").tables) == {"T4"}  # T3 is taken now
+
+
+def test_requests_arriving_together_share_one_read(
+    evening: Room, tracker: availability.Tracker,
+) -> None:
+    start = threading.Barrier(8)
+    found: list[availability.Availability] = []
+
+    def asker(party: int) -> None:
+        start.wait()
+        found.append(ask(tracker, evening, party))
+
+    askers = [threading.Thread(target=asker, args=(2 + i % 4,)) for i in range(8)]
+    for thread in askers:
+        thread.start()
+    for thread in askers:
+        thread.join()
+    assert tracker.reads == 1
+    assert len(found) == 8
+    assert len({f.sequence for f in found}) == 1
+
+
+def test_a_change_to_another_day_keeps_the_answers_for_the_newer_sequence(
+    evening: Room, tracker: availability.Tracker,
+) -> None:
+    first = ask(tracker, evening, 4)
+
+    def assign_and_wait(booking: int, start: datetime) -> availability.Availability:
+        with evening.services.db.uow() as tx:
+            tx.allocations.assign(evening.restaurant_id, booking, [evening.tables["T3"]],
+                                  start, start + timedelta(minutes=105))
+            last = tx.events.last_seq(evening.restaurant_id)
+        deadline = time.monotonic() + 5
+        found = ask(tracker, evening, 4)
+        while found.sequence < last and time.monotonic() < deadline:
+            time.sleep(0.01)
+            found = ask(tracker, evening, 4)
+        assert found.sequence == last
+        return found
+
+    next_week = SEVEN_PM + timedelta(days=7)
+    with evening.services.db.uow() as tx:
+        later = tx.bookings.create(evening.restaurant_id, party_size=4, start_at=next_week,
+                                   duration_minutes=105, source="staff").id
+    elsewhere = assign_and_wait(later, next_week)
+    assert elsewhere.slots is first.slots  # read again, found the same day: not recomputed
+    here = assign_and_wait(evening.booking(4), SEVEN_PM)
+    assert here.slots is not first.slots
+    assert set(at(here, "19:00").tables) == {"T4"}

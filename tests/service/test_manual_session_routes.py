@@ -203,3 +203,24 @@ def test_another_hosts_hold_on_an_unrelated_table_leaves_a_session_valid_and_fre
     moved = anna.put(f"{SESSION}/{held['id']}", {"tableIds": [room.tables["T2"]],
                                                  "selectionVersion": held["selectionVersion"]})
     assert moved.status_code == 200  # the version it read is still the current one
+
+
+def test_the_idle_timeout_is_a_policy_key_ranged_like_the_others(
+    room: Room, owner: Any, member: Any,
+) -> None:
+    path = f"/api/restaurants/{room.restaurant_id}/policy"
+    assert owner.get(path).json()["effective"]["session_idle_seconds"] == 30 * 60
+    for wrong in (5, 10**6, "soon", True):
+        refused = owner.put(path, {"policy": {"session_idle_seconds": wrong}})
+        assert refused.status_code == 422, wrong
+        assert refused.json()["field"] == "policy.session_idle_seconds"
+    assert owner.put(path, {"policy": {"session_idle_seconds": 300}}).status_code == 200
+    anna = member("host")
+    opened = anna.post(f"{SESSION}", {"bookingId": room.booking(2)}).json()
+    assert opened["state"] == "PROPOSED"
+    with room.services.db.uow() as tx:
+        row = tx.conn.execute("SELECT extract(epoch FROM expires_at - now()) FROM "
+                              "manual_assignment_sessions WHERE id = %(id)s",
+                              {"id": opened["id"]}).fetchone()
+    assert row is not None
+    assert 240 < float(row[0]) <= 300

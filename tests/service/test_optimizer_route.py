@@ -65,6 +65,8 @@ def test_optimize_proposes_moving_a_greedy_two_to_seat_a_waiting_six(
     two, six = _day(room)
     body = _optimize(owner, room)     # no Idempotency-Key: a proposal writes nothing
     assert body["applied"] is False
+    assert body["reason"].startswith("proposal only")
+    assert body["threshold"] == 0.1
     diff = {m["bookingId"]: m for m in body["diff"]}
     assert set(diff) == {two, six}
     assert diff[six]["fromTableIds"] == []
@@ -127,16 +129,22 @@ def test_a_locked_booking_is_never_moved(owner: Person, room: Room) -> None:
     assert body["waitingAfter"] == [six]
 
 
-def test_apply_is_refused_naming_the_field_and_strangers_get_404(
-    owner: Person, room: Room, person: Any,
+def test_apply_needs_a_key_and_a_manager_and_strangers_get_404(
+    owner: Person, room: Room, person: Any, member: Any,
 ) -> None:
-    _day(room)
-    refused = owner.post(PATH, {"restaurantId": room.restaurant_id, "date": DAY,
-                                "apply": True})
+    two, six = _day(room)
+    refused = owner.client.post(PATH, headers=owner.headers, json={
+        "restaurantId": room.restaurant_id, "date": DAY, "apply": True})
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert refused.json()["field"] == "apply"
-    assert "not available yet" in refused.json()["detail"]
+    assert refused.json()["field"] == "Idempotency-Key"
+    host: Person = member("host")
+    forbidden = host.post(PATH, {"restaurantId": room.restaurant_id, "date": DAY,
+                                 "apply": True})
+    assert forbidden.status_code == 403, forbidden.text
+    # Neither refusal wrote anything.
+    assert _tables_of(room, two) == [room.tables["T4"]]
+    assert _tables_of(room, six) == []
     bad = owner.post(PATH, {"restaurantId": room.restaurant_id, "date": DAY, "maxMoves": -1})
     assert bad.status_code == 422
     assert bad.json()["field"] == "maxMoves"

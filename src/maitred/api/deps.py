@@ -14,13 +14,14 @@ policy, admins also the team.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from maitred import errors
 from maitred.api import schemas
@@ -29,10 +30,14 @@ from maitred.bootstrap import Services
 from maitred.services import idempotency, staff
 from maitred.services.staff import StaffMember
 from maitred.store.auth import Role
+from maitred.store.auth_cache import TokenCache
 from maitred.store.db import Database, UnitOfWork
 
+# Dependencies that do no I/O are ``async``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, and on a hot route those hops cost more than the work they wrap.
 
-def get_services(request: Request) -> Services:
+
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -40,7 +45,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_db(services: ServicesDep) -> Database:
+async def get_db(services: ServicesDep) -> Database:
     return services.db
 
 
@@ -49,15 +54,31 @@ DB = Annotated[Database, Depends(get_db)]
 # auto_error off: a missing token is our own 401 problem body, not Starlette's 403.
 _bearer = HTTPBearer(auto_error=False, description="A staff token (`mtd_...`).")
 
+# Who each token belongs to, for a few seconds (see maitred.store.auth_cache for how soon
+# a revoked token or a changed role bites).
+STAFF_BY_TOKEN: TokenCache[StaffMember] = TokenCache()
 
-def current_staff(
-    db: DB, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+
+async def current_staff(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> StaffMember:
     """The staff member whose bearer token came with the request."""
     if credentials is None:
         raise errors.NotAuthenticated("send a staff token: Authorization: Bearer mtd_...")
+    token = credentials.credentials
+    key = (services.db.url, staff.hash_token(token))
+    found = STAFF_BY_TOKEN.get(key)
+    if found is None:
+        generation = STAFF_BY_TOKEN.generation
+        found = await run_in_threadpool(_authenticate, services.db, token)
+        STAFF_BY_TOKEN.put(key, found, generation)
+    return found
+
+
+def _authenticate(db: Database, token: str) -> StaffMember:
     with db.uow() as tx:
-        return staff.authenticate(tx, credentials.credentials)
+        return staff.authenticate(tx, token)
 
 
 CurrentStaff = Annotated[StaffMember, Depends(current_staff)]
@@ -80,8 +101,8 @@ class Scope:
         return db.uow(actor=self.actor, restaurants=[self.restaurant_id])
 
 
-def _scope(needed: Role) -> Callable[..., Scope]:
-    def check(
+def _scope(needed: Role) -> Callable[..., Awaitable[Scope]]:
+    async def check(
         staff_member: CurrentStaff,
         restaurant_id: Annotated[int, Path(ge=1, le=schemas.MAX_ID,
                                            description="The restaurant's id.")],

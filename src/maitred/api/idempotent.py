@@ -9,7 +9,7 @@ same status and body back with an ``Idempotent-Replayed: true`` header.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -22,6 +22,7 @@ from maitred.store.db import UnitOfWork
 REPLAYED = "Idempotent-Replayed"
 
 Work = Callable[[UnitOfWork], BaseModel | None]
+P = TypeVar("P")
 
 
 class Once:
@@ -45,16 +46,28 @@ class Once:
 
     def run(self, status_code: int, work: Work) -> Response:
         """Do ``work`` the first time, in one transaction with its key; replay it after."""
+        return self.run_at(status_code, _nowhere, lambda tx, _: work(tx))
+
+    def run_at(
+        self, status_code: int, locate: Callable[[UnitOfWork], P],
+        work: Callable[[UnitOfWork, P], BaseModel | None],
+    ) -> Response:
+        """:meth:`run`, with ``locate`` first in the same transaction, before the key is
+        claimed: it finds where the request acts and checks the caller may act there (a
+        route naming a booking, not a restaurant). Its refusal (a 404) is not remembered
+        for the key, exactly as a refusal of the route's dependencies is not; what it
+        returns is handed to ``work``. One connection, one transaction per request."""
         claimed = False
         try:
             with self.idempotency.db.uow(actor=self.actor, correlation_id=self.key,
                                          restaurants=self.restaurants) as tx:
+                where = locate(tx)
                 began = self.idempotency.begin(tx, self.staff_id, self.key, self.method,
                                                self.path, self.body)
                 if isinstance(began, Replay):
                     return _response(began.status_code, began.body, replayed=True)
                 claimed = True
-                result = work(tx)
+                result = work(tx, where)
                 # What FastAPI's jsonable_encoder makes of a model, at a fraction of the cost
                 # (it walks the dumped dict again; profiling put it first on this path).
                 body = None if result is None else result.model_dump(mode="json",
@@ -71,6 +84,10 @@ class Once:
                 return _response(earlier.status_code, earlier.body, replayed=True)
             return _response(status, problem)
         return _response(status_code, body)
+
+
+def _nowhere(_tx: UnitOfWork) -> None:
+    return None
 
 
 def _worth_remembering(exc: errors.MaitredError) -> bool:

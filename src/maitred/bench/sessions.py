@@ -36,6 +36,9 @@ from maitred.services import staff
 from maitred.store.db import Database
 
 SESSION = "/api/staff/manual/session"
+# What `maitred serve` gets too (uvicorn picks them when installed; both are dependencies).
+SERVER_LOOP = "uvloop"
+SERVER_HTTP = "httptools"
 HOT_TABLES = 6              # per zone: the tables every client reaches for first
 DAYS = 5                    # bookings spread over this many evenings
 START = datetime(2031, 3, 3, 17, 0, tzinfo=UTC)   # 18:00 in Paris, a Monday
@@ -235,7 +238,7 @@ def serving(database_url: str, workers: int = 1) -> Iterator[str]:
     command = [sys.executable, "-m", "uvicorn", "--factory",
                "maitred.bench.sessions:app_from_environment", "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-               "--no-access-log"]
+               "--no-access-log", "--loop", SERVER_LOOP, "--http", SERVER_HTTP]
     child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url})
     base = f"http://127.0.0.1:{port}"
     try:

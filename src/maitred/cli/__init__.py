@@ -24,8 +24,10 @@ app.add_typer(bench, name="bench")
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app`` and ``bench``.
     from maitred.cli import (
+        bench_optimize,  # noqa: F401
         bench_pipeline,  # noqa: F401
         bench_sessions,  # noqa: F401
+        bench_staleness,  # noqa: F401
         engine,  # noqa: F401
         platform,  # noqa: F401
         serve,  # noqa: F401

@@ -48,7 +48,8 @@ def _run(url: str, levels: list[int], seconds: float, out: Path | None, workers:
                 f"{result.p50_ms.get('all', 0):.1f} ms p99 {result.p99_ms.get('all', 0):.1f} ms, "
                 f"{result.conflicts} conflicts, {result.errors} errors, "
                 f"{result.double_booked_minutes:g} double-booked table-minutes")
-    where += f", {workers} uvicorn worker{'s' if workers > 1 else ''}"
+    where += (f", {workers} uvicorn worker{'s' if workers > 1 else ''} "
+              f"({bench_sessions.SERVER_LOOP}, {bench_sessions.SERVER_HTTP})")
     text = bench_sessions.markdown(results, seconds=seconds, where=where)
     if out is not None:
         report.write_section(out, "sessions", text)

@@ -17,7 +17,7 @@ import typer
 from maitred.cli import app
 from maitred.config import Settings
 from maitred.errors import MaitredError
-from maitred.services import floors
+from maitred.services import coordinator_queue, floors
 from maitred.store import schema, server
 from maitred.store.db import Database
 
@@ -69,8 +69,10 @@ def import_floor(
         with server.running(settings) as url:
             schema.migrate(url)
             with Database(url, min_size=1, max_size=1) as db, db.uow(actor="cli") as tx:
+                # Bookings needing a table get their job with them: a worker seats them.
                 restaurant_id = floors.import_instance(
-                    tx, doc, name=restaurant_name, shift_to_date=day, settings=settings)
+                    tx, doc, name=restaurant_name, shift_to_date=day, settings=settings,
+                    enqueue_assignment=coordinator_queue.enqueue)
     except MaitredError as exc:
         raise _fail(exc.detail) from None
     typer.echo(f"imported {file.name} as restaurant {restaurant_id} "

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from maitred.config import Settings
-from maitred.services import floors, staff
+from maitred.services import coordinator_queue, floors, staff
 from maitred.store.auth import StaffRepository
 from maitred.store.db import Database
 
@@ -56,7 +56,8 @@ def ensure(db: Database, settings: Settings, *, now: datetime | None = None) -> 
             restaurant_id, day = owned[0], None
         else:
             restaurant_id, day = floors.import_instance(
-                tx, doc, shift_to_date=today, settings=settings), today
+                tx, doc, shift_to_date=today, settings=settings,
+                enqueue_assignment=coordinator_queue.enqueue), today
             repo.set_membership(restaurant_id, member.id, "admin")
         restaurant = tx.restaurants.get(restaurant_id)
         issued = staff.issue_token(tx, member.id, "demo")

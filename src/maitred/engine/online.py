@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from maitred.engine import solver
+from maitred.engine.admission import party_of, value_of_accepting
 from maitred.engine.bidprice import BidPrices, bid_prices, future_share
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.repair import UNSEATED, Seating
@@ -63,6 +64,9 @@ class Control:
     refresh: float = 0.15
     slack: float = 1.0
     recency: float = 0.0
+    admission: str = "value"
+    value_slack: float = 0.0
+    value_min_seen: int = 3
 
 
 class Host:
@@ -79,6 +83,7 @@ class Host:
         self.moves = 0
         self.exact_checks = 0
         self.price_updates = 0
+        self.value_tests = 0
         self._prices: BidPrices | None = None
         # Shortest stay among the bookings seen so far (never the ones still to come).
         self._shortest_stay = 0
@@ -107,7 +112,9 @@ class Host:
         if not (self.seating.insert(booking, depth=DEPTH, tries=TRIES) or self._exact(booking)):
             self.refused.append(booking)
             return False
-        if self._margin(booking, self.seating.seat_of[booking]) < -self._slack():
+        if not self._valued(booking) or (
+                self._by_price() and
+                self._margin(booking, self.seating.seat_of[booking]) < -self._slack()):
             # Only a seat the later, larger parties need was left: keep it for them.
             self.seating.rollback(mark)
             self.refused.append(booking)
@@ -117,6 +124,22 @@ class Host:
         self.moves += sum(1 for b, s in enumerate(self.seating.seat_of)
                           if b != booking and before[b] != UNSEATED and s != before[b])
         return True
+
+    def _by_price(self) -> bool:
+        return self.control is not None and self.control.admission == "price"
+
+    def _valued(self, booking: int) -> bool:
+        control = self.control
+        if control is None or control.admission != "value" or \
+                len(self.seen) < control.value_min_seen:
+            return True
+        share = future_share(self.index, self.seen, control.expected_load)
+        weights = recency_weights(self.index, self.seen, control.recency)
+        expected = [(party_of(self.index, b), share * (weights[i] if weights is not None else 1.0))
+                    for i, b in enumerate(self.seen)]
+        value = value_of_accepting(self.index, self.accepted, booking, expected)
+        self.value_tests += 1
+        return value is None or value >= -control.value_slack
 
     def _slack(self) -> float:
         return self.control.slack if self.control is not None else 0.0
@@ -148,7 +171,7 @@ class Host:
         order = sorted(range(len(choices)),
                        key=lambda i: (-round(margins[choices[i]], 6), dead[choices[i]], i))
         self.ranked[booking] = tuple(choices[i] for i in order)
-        return max(margins.values()) >= -self._slack()
+        return not self._by_price() or max(margins.values()) >= -self._slack()
 
     def _dead_minutes(self, booking: int, seat: int) -> int:
         """Minutes of the seat's tables left too short for another party (< a short meal)

@@ -10,7 +10,12 @@ and reuses it while it is still true:
   so the day is at least that new), and the event feed's wake-up for any later sequence
   makes it stale at once;
 - whatever the feed says, a read older than ``max_age_seconds`` (1 s) is never served: a
-  lost wake-up or a hold lapsing on its own costs at most a second of truth.
+  lost wake-up or a hold lapsing on its own costs at most a second of truth;
+- a wake-up starts the next read at once, on a background thread, for every day asked
+  about in the last ``max_age_seconds``; a request that finds a read under way waits for
+  it instead of starting another, so a stream of changes costs one read after another,
+  not one per request, and the answers served stay young (``maitred bench staleness``
+  measures how young; the figures are in docs/benchmarks.md).
 
 Pending holds (a host is about to seat someone there) are counted when asked: a guest
 widget may not show a table someone is holding, a manager may want to see past them.
@@ -21,7 +26,11 @@ because the kitchen cannot send that many first courses at once.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import functools
+import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -34,6 +43,7 @@ from maitred.config import Settings
 from maitred.engine import planner
 from maitred.engine.booking import Booking as EngineBooking
 from maitred.services import events, snapshot
+from maitred.store import covers
 from maitred.store.db import Database, UnitOfWork
 from maitred.store.records import ServicePeriod
 
@@ -41,6 +51,8 @@ from maitred.store.records import ServicePeriod
 COOKING = ("pending", "assignment_pending", "assigned", "manual_review", "seated", "completed")
 # Plans asked of the engine per slot: the best may sit on a table blocked for service.
 TRIED = 5
+
+log = logging.getLogger("maitred.availability")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +88,61 @@ class _Day:
 
     snap: snapshot.Snapshot
     periods: tuple[ServicePeriod, ...]
-    starts: tuple[tuple[int, int], ...]     # (engine minute, party size) of cooking bookings
+    cooking: _Covers                # covers of the cooking bookings, by start minute
     sequence: int
     read_at: float
-    answers: dict[tuple[int, bool], tuple[Slot, ...]]
+    answers: _Answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Covers:
+    """Covers booked to start in any window of the day, in two binary searches."""
+
+    minutes: tuple[int, ...]        # start minutes, ascending
+    running: tuple[int, ...]        # covers starting before each of them (and in all)
+
+    @classmethod
+    def of(cls, starts: Sequence[tuple[int, int]]) -> _Covers:
+        ordered = sorted(starts)
+        return cls(tuple(m for m, _ in ordered),
+                   (0, *itertools.accumulate(n for _, n in ordered)))
+
+    def between(self, start: int, end: int) -> int:
+        """Covers of the bookings starting in ``[start, end)``."""
+        return (self.running[bisect.bisect_left(self.minutes, end)]
+                - self.running[bisect.bisect_left(self.minutes, start)])
+
+
+class _Answers:
+    """The slots per (party size, holds counted) computed from one day's inputs.
+
+    Computed one at a time: two requests for the same party at once would each spend the
+    engine's time on the same answer, and the interpreter runs one of them at a time anyway.
+    """
+
+    __slots__ = ("_lock", "_slots")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[tuple[int, bool], tuple[Slot, ...]] = {}
+
+    def get(self, read: _Day, party_size: int, include_holds: bool) -> tuple[Slot, ...]:
+        key = (party_size, include_holds)
+        found = self._slots.get(key)  # a computed answer never waits for another's
+        if found is None:
+            with self._lock:
+                found = self._slots.get(key)
+                if found is None:
+                    found = self._slots[key] = _slots(read, party_size, include_holds)
+        return found
+
+
+@dataclass(slots=True)
+class _Flight:
+    """A read of one day under way: whoever asks meanwhile waits for it, not reads again."""
+
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    day: _Day | None = None
 
 
 Uow = Callable[[], AbstractContextManager[UnitOfWork]]
@@ -95,21 +158,59 @@ class Tracker:
         self.max_age_seconds = max_age_seconds
         self._lock = threading.Lock()
         self._days: dict[tuple[int, date], _Day] = {}
+        self._flights: dict[tuple[int, date], _Flight] = {}
         self._latest: dict[int, int] = {}        # newest sequence the feed announced
         self._reset: dict[int, float] = {}       # when the feed lost track (reconnected)
         self._watched: set[int] = set()
-        self.reads = 0                           # reads of the database (cache misses)
+        self._asked: dict[tuple[int, date], float] = {}  # when each day was last asked
+        self._due: set[int] = set()              # restaurants changed since the last refresh
+        self._changed = threading.Event()
+        self._refresher: threading.Thread | None = None
+        self.reads = 0                           # reads of the database
 
     def availability(self, uow: Uow, restaurant_id: int, day: date, party_size: int, *,
                      include_holds: bool = True) -> Availability:
         self._watch(restaurant_id)
+        with self._lock:
+            self._asked[(restaurant_id, day)] = time.monotonic()
+        read = self._day(uow, restaurant_id, day)
+        slots = read.answers.get(read, party_size, include_holds)
+        return Availability(
+            restaurant_id, day, party_size, include_holds, read.sequence,
+            time.monotonic() - read.read_at, _pacing(read.snap), slots)
+
+    def _day(self, uow: Uow, restaurant_id: int, day: date) -> _Day:
+        """The day's read: the kept one while fresh, else the one under way, else a new one.
+
+        Joining a read under way (it started at most one read's duration ago) rather than
+        starting another: under a steady stream of writes every request would otherwise
+        read the database and compute again, each slower for the others doing the same, so
+        the answers served would be *older*, not newer.
+        """
         key = (restaurant_id, day)
         with self._lock:
             read = self._days.get(key)
-            if read is not None and not self._fresh(restaurant_id, read):
-                read = None
-        if read is None:
+            if read is not None and self._fresh(restaurant_id, read):
+                return read
+            flight = self._flights.get(key)
+            mine = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not mine:
+            flight.done.wait()
+            if flight.day is not None:
+                return flight.day
+            # The read failed for its owner (who reports it); try on our own account.
+            return self._read(uow, restaurant_id, day)
+        try:
             read = self._read(uow, restaurant_id, day)
+            with self._lock:
+                previous = self._days.get(key)
+            if previous is not None and _same_day(previous, read):
+                # The change was elsewhere (another day, nothing an answer depends on):
+                # every answer computed so far still holds, now for the newer sequence.
+                read.answers = previous.answers
+            flight.day = read
             with self._lock:
                 # A read past its maximum age is never served again: drop those, so the
                 # cache holds only the days being asked about this second.
@@ -118,13 +219,11 @@ class Tracker:
                             if now - d.read_at > self.max_age_seconds]:
                     del self._days[old]
                 self._days[key] = read
-        answer_key = (party_size, include_holds)
-        slots = read.answers.get(answer_key)
-        if slots is None:
-            slots = read.answers[answer_key] = _slots(read, party_size, include_holds)
-        return Availability(
-            restaurant_id, day, party_size, include_holds, read.sequence,
-            time.monotonic() - read.read_at, _pacing(read.snap), slots)
+            return read
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.done.set()
 
     @property
     def cached_days(self) -> int:
@@ -145,29 +244,75 @@ class Tracker:
             sequence = tx.events.last_seq(restaurant_id)
             snap = snapshot.load(tx, self.settings, restaurant_id, day)
             periods = tuple(tx.restaurants.service_periods(restaurant_id))
-            booked = tx.bookings.list(restaurant_id, snap.origin,
-                                      snap.origin + timedelta(days=1), states=COOKING)
-        self.reads += 1
-        starts = tuple((snap.minutes(b.start_at), b.party_size) for b in booked)
-        return _Day(snap, periods, starts, sequence, read_at, {})
+            booked = covers.by_start(tx.conn, restaurant_id, snap.origin,
+                                     snap.origin + timedelta(days=1), COOKING)
+        with self._lock:
+            self.reads += 1
+        cooking = _Covers.of([(snap.minutes(at), n) for at, n in booked])
+        return _Day(snap, periods, cooking, sequence, read_at, _Answers())
+
+    def _refresh(self) -> None:
+        """Read again, as soon as the feed says so, every day asked about lately.
+
+        The next request then finds the read done or under way instead of starting it:
+        the answers it serves are younger by the time between the change and that request.
+        Only the read: the answers per party size are computed when asked. One read at a
+        time per day, so a stream of changes costs one read after another, not one each.
+        Ends within a second of the database's pool closing.
+        """
+        while not self.feed.db.pool.closed:
+            if not self._changed.wait(events.POLL_SECONDS):
+                continue
+            self._changed.clear()
+            with self._lock:
+                due, self._due = self._due, set()
+                now = time.monotonic()
+                for old in [k for k, at in self._asked.items()
+                            if now - at > self.max_age_seconds]:
+                    del self._asked[old]
+                days = [k for k in self._asked if k[0] in due]
+            for restaurant_id, day in days:
+                try:
+                    self._day(functools.partial(self.feed.db.uow, restaurants=[restaurant_id]),
+                              restaurant_id, day)
+                except Exception:
+                    # Kept alive whatever went wrong: the next request reads for itself
+                    # (and reports the error to its caller).
+                    log.exception("availability refresh of restaurant %s failed",
+                                  restaurant_id)
 
     def _watch(self, restaurant_id: int) -> None:
         with self._lock:
-            if restaurant_id in self._watched:
-                return
-            self._watched.add(restaurant_id)
+            if restaurant_id not in self._watched:
+                # Subscribed before anyone can read under this lock's say-so: a read that
+                # saw the restaurant watched misses no wake-up after it.
+                self._watched.add(restaurant_id)
+                self.feed.subscribe(restaurant_id, functools.partial(self._woken, restaurant_id))
+                if self._refresher is None:
+                    self._refresher = threading.Thread(
+                        target=self._refresh, daemon=True,
+                        name=f"maitred-availability-{id(self):x}")
+                    self._refresher.start()
+        if self.feed.connections == 0:
+            # A read made before the listener first connects would be dropped by that
+            # connection's wake-up; every early caller waits (briefly: the maximum age
+            # bounds staleness anyway), not only the first.
+            self.feed.wait_connected(self.max_age_seconds)
 
-        def woken(seq: int) -> None:
-            with self._lock:
-                if seq == 0:
-                    self._reset[restaurant_id] = time.monotonic()
-                else:
-                    self._latest[restaurant_id] = max(self._latest.get(restaurant_id, 0), seq)
+    def _woken(self, restaurant_id: int, seq: int) -> None:
+        with self._lock:
+            if seq == 0:
+                self._reset[restaurant_id] = time.monotonic()
+            else:
+                self._latest[restaurant_id] = max(self._latest.get(restaurant_id, 0), seq)
+            self._due.add(restaurant_id)
+        self._changed.set()
 
-        self.feed.subscribe(restaurant_id, woken)
-        # A read made before the listener is up would be dropped by its first wake-up;
-        # waiting (briefly: the maximum age bounds staleness anyway) saves that read.
-        self.feed.wait_connected(self.max_age_seconds)
+
+def _same_day(old: _Day, new: _Day) -> bool:
+    """Whether two reads of a day hold the same inputs to every answer."""
+    return (old.snap.busy == new.snap.busy and old.cooking == new.cooking
+            and old.periods == new.periods and old.snap.view == new.snap.view)
 
 
 def periods_of(snap: snapshot.Snapshot, periods: Sequence[ServicePeriod],
@@ -206,12 +351,14 @@ def _slots(read: _Day, party_size: int, include_holds: bool) -> tuple[Slot, ...]
     duration = policy.turn_time(party_size)
     step = max(1, view.restaurant.slot_minutes)
     cap = _pacing(snap)
+    # Alternatives (each explained, which costs) matter only when the best may be blocked.
+    tried = TRIED if view.blocked else 0
     slots = []
     for name, opens, closes in periods:
         for start in range(opens, closes, step):
-            covers = sum(n for at, n in read.starts if start <= at < start + step)
+            covers = read.cooking.between(start, start + step)
             asked = EngineBooking("availability", party_size, start, duration)
-            quote = planner.quote(asked, view.floor, timeline, policy, limit=TRIED,
+            quote = planner.quote(asked, view.floor, timeline, policy, limit=tried,
                                   clock=snap.clock)
             plans = [p for p in ([quote.best] if quote.best else []) + list(quote.alternatives)
                      if not set(p.tables) & view.blocked]

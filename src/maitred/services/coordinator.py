@@ -1,7 +1,7 @@
 """The coordinator: a booking goes to a confirmed table, or to staff with the reason.
 
-:func:`process` is what a worker runs for a booking that was created, changed or sent
-back for another try (DESIGN.md §4, issue 5)::
+:func:`Coordinator.process` is what a worker runs for a booking that was created, changed
+or sent back for another try (DESIGN.md §4, issue 5)::
 
     pending --> assignment_pending --> assigned
                        |  (no plan fits, or every plan lost to other bookings N times)
@@ -10,93 +10,65 @@ back for another try (DESIGN.md §4, issue 5)::
 
 In one transaction: take the booking's advisory lock (and its day's, shared), re-read
 the booking under its row lock, ask the engine for plans over a fresh snapshot of the
-day, hold the best and confirm it. When another booking got a table first (the exclusion
-constraint refuses the hold: :class:`~maitred.errors.TableUnavailable`), the next plan is
-tried, a bounded number of times over a bounded number of fresh snapshots. Every try is a
-``booking_assignment_attempts`` row.
+day, hold the best and confirm it (the attempt loop: :mod:`.coordinator_seating`).
 
 Processing is idempotent on (booking, trigger, version): the outcome is recorded with the
 work, in the same transaction, so a job run twice (a worker killed after its commit, a
-request retried) finds it and does nothing more.
+request retried) finds it and does nothing more (:mod:`.coordinator_outcomes`).
+
+With ``batch`` > 1 (the workers' setting), the transaction first waits until no other
+worker's batch is on the restaurant (:func:`~maitred.services.locks.serialize`), then,
+after the job's own booking, takes along up to ``batch - 1`` other queued bookings of the
+restaurant, each under its own locks, inside a savepoint, finishing their jobs with the
+work (:mod:`.coordinator_queue`): a commit costs a WAL flush and holds the restaurant's
+event counter, so one commit for several bookings is what lets one restaurant's bookings
+through faster than one per flush.
 """
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import timedelta
-from typing import Any
+from dataclasses import dataclass, field
 
-from psycopg import errors as pg
+import psycopg
 
 from maitred import errors
 from maitred.config import Settings
-from maitred.engine import planner, rules
 from maitred.services import bookings as factory
-from maitred.services import locks, sessions, snapshot
+from maitred.services import locks, snapshot
+from maitred.services.coordinator_outcomes import ACTOR, FINAL, Outcome, TryAgain, ending
+from maitred.services.coordinator_queue import QUEUE, TASK, claim_ready, defer, enqueue, finished
+from maitred.services.coordinator_seating import (
+    MAX_ATTEMPTS,
+    MAX_PLANS,
+    MAX_ROUNDS,
+    Seating,
+    Timelines,
+    current_problems,
+    day_of,
+    seat,
+)
 from maitred.services.guards import Breaker, RateLimit
 from maitred.services.telemetry import PIPELINE, Telemetry
 from maitred.store.assignments import AssignmentRepository
 from maitred.store.db import Database, UnitOfWork
 from maitred.store.records import Booking
 
+__all__ = ["ACTOR", "FINAL", "MAX_ATTEMPTS", "MAX_PLANS", "MAX_ROUNDS", "QUEUE", "TASK",
+           "TRIGGERS", "Coordinator", "Outcome", "TryAgain", "defer", "enqueue"]
+
 TRIGGERS = ("creation", "modification", "retry")
-# Plans tried against one snapshot, and fresh snapshots per run, when other bookings keep
-# taking the tables first. Past that the job is retried later (the day has moved on).
-MAX_PLANS = 3
-MAX_ROUNDS = 2
-# Failed attempts over all runs before a booking goes to staff instead.
-MAX_ATTEMPTS = 12
-ACTOR = "auto"
-
-# Builds the outcome of a run that ends here: (outcome, reason, booking, **fields).
-Ended = Callable[..., "Outcome"]
-
-# Outcomes that end processing for this (booking, trigger, version).
-FINAL = frozenset({"assigned", "manual_review", "cancelled", "skipped"})
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one run did for one booking."""
-
-    booking_id: int
-    restaurant_id: int
-    trigger: str
-    outcome: str                      # assigned | manual_review | cancelled | skipped | retry
-    state: str
-    version: int
-    reason: str
-    tables: list[int] = field(default_factory=list)
-    strategy: str | None = None
-    attempts: int = 0
-    correlation_id: str | None = None
-    replayed: bool = False
-
-    @property
-    def final(self) -> bool:
-        return self.outcome in FINAL
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class TryAgain(errors.Conflict):
-    """Every plan for this booking went to other bookings first; it is tried again later."""
-
-    code = "try-again"
-
-    def __init__(self, booking_id: int, detail: str) -> None:
-        self.booking_id = booking_id
-        super().__init__(detail)
 
 
 @dataclass(slots=True)
 class Coordinator:
-    """The pipeline's use case over a database, with its guards and telemetry."""
+    """The pipeline's use case over a database, with its guards and telemetry.
+
+    ``batch``: bookings one transaction may settle (the job's own and others queued for the
+    same restaurant); 1 settles the job's booking alone. Only with PostgreSQL locks: a
+    Redis lock is taken around a transaction, per booking.
+    """
 
     db: Database
     settings: Settings
@@ -104,6 +76,8 @@ class Coordinator:
     rate: RateLimit | None = None
     breaker: Breaker | None = None
     booking_locks: locks.BookingLocks | None = None  # None: PostgreSQL advisory locks
+    batch: int = 1
+    timelines: Timelines = field(default_factory=Timelines)
 
     def process(
         self, booking_id: int, trigger: str, *, version: int | None = None,
@@ -117,11 +91,20 @@ class Coordinator:
             self.breaker.check()
         started = time.perf_counter()
         held = self.booking_locks or locks.PostgresLocks(self.telemetry)
+        along: list[Outcome] = []
         try:
             with held.around(booking_id) as fence, \
                     self.db.uow(actor=ACTOR, correlation_id=cid) as tx:
+                batching = self.batch > 1 and isinstance(held, locks.PostgresLocks)
+                if batching:
+                    # One batch per restaurant at a time (see locks.serialize).
+                    locks.serialize(tx, AssignmentRepository(tx.conn).restaurant_of(booking_id),
+                                    telemetry=self.telemetry)
                 outcome = self.process_in(tx, booking_id, trigger, version, cid, fence=fence,
                                           held=held)
+                if batching:
+                    assert isinstance(held, locks.PostgresLocks)
+                    along = self._take_along(tx, outcome.restaurant_id, held)
         except errors.DatabaseUnavailable:
             if self.breaker is not None:
                 self.breaker.failed()
@@ -129,16 +112,23 @@ class Coordinator:
         if self.breaker is not None:
             self.breaker.succeeded()
         self.telemetry.process_seconds.observe(time.perf_counter() - started)
-        self.telemetry.outcomes.labels(outcome.outcome).inc()
-        self.telemetry.emit("booking.processed", cid, booking_id=booking_id, trigger=trigger,
-                            outcome=outcome.outcome, reason=outcome.reason,
-                            tables=outcome.tables, replayed=outcome.replayed)
+        for done in (outcome, *along):
+            self.telemetry.outcomes.labels(done.outcome).inc()
+            self.telemetry.emit("booking.processed", done.correlation_id or cid,
+                                booking_id=done.booking_id, trigger=done.trigger,
+                                outcome=done.outcome, reason=done.reason, tables=done.tables,
+                                replayed=done.replayed, along_with=(
+                                    None if done is outcome else booking_id))
         return outcome
 
     def process_in(self, tx: UnitOfWork, booking_id: int, trigger: str, version: int | None,
                    cid: str, *, fence: int | None = None,
-                   held: locks.BookingLocks | None = None) -> Outcome:
-        """:meth:`process` inside the caller's transaction (a whole-day run)."""
+                   held: locks.BookingLocks | None = None, nowait: bool = False) -> Outcome:
+        """:meth:`process` inside the caller's transaction (a whole-day run).
+
+        ``nowait``: never wait for another transaction's table locks (a booking taken along
+        with another; see :class:`~.coordinator_seating.Seating`).
+        """
         repo = AssignmentRepository(tx.conn)
         held = held or locks.PostgresLocks(self.telemetry)
         if isinstance(held, locks.PostgresLocks):
@@ -156,7 +146,9 @@ class Coordinator:
         key = version if version is not None else booking.version
         if done is not None:
             return Outcome(**{**done.result, "replayed": True})
-        outcome = self._decide(tx, repo, booking, trigger, cid)
+        run = Seating(tx, repo, self.settings, self.telemetry, trigger, cid, nowait,
+                      self.timelines)
+        outcome = self._decide(run, booking)
         if outcome.final:
             repo.record_processed(restaurant_id, booking_id, trigger, key, outcome.outcome,
                                   outcome.to_json())
@@ -164,25 +156,20 @@ class Coordinator:
 
     # -- the decision ---------------------------------------------------------------------
 
-    def _decide(self, tx: UnitOfWork, repo: AssignmentRepository, booking: Booking,
-                trigger: str, cid: str) -> Outcome:
+    def _decide(self, run: Seating, booking: Booking) -> Outcome:
+        tx, trigger = run.tx, run.trigger
         rid, bid = booking.restaurant_id, booking.id
-
-        def ended(outcome: str, reason: str, current: Booking, **more: Any) -> Outcome:
-            return Outcome(bid, rid, trigger, outcome, current.state, current.version, reason,
-                           correlation_id=cid, **more)
-
+        ended = ending(booking, trigger, run.cid)
         if booking.state in factory.CLOSED_STATES:
             reason = f"booking is {booking.state}; nothing to seat"
             tx.events.append(rid, "booking.failed", {"trigger": trigger, "reason": reason},
                              booking_id=bid)
-            repo.add_attempt(rid, bid, trigger=trigger, result="skipped", reason=reason,
-                             correlation_id=cid)
+            run.repo.add_attempt(rid, bid, trigger=trigger, result="skipped", reason=reason,
+                                 correlation_id=run.cid)
             return ended("cancelled" if booking.state == "cancelled" else "skipped", reason,
                          booking)
-        # The snapshot reads the restaurant row with the floor: its flags come from there
-        # (floors.flags_of, without reading the row a second time).
-        snap = snapshot.for_booking(tx, self.settings, booking)
+        # The floor view carries the restaurant row: its flags come from there.
+        snap = day_of(tx, self.settings, booking)
         flags = self.settings.feature_flags() | snap.view.restaurant.policy
         if not flags.get("auto_assignment_enabled", True):
             return ended("skipped", "automatic assignment is switched off here; the booking "
@@ -192,7 +179,7 @@ class Coordinator:
         if booking.state in ("assigned", "seated"):
             if trigger != "modification" or booking.state == "seated" or booking.locked:
                 return ended("skipped", f"booking is {booking.state} already", booking)
-            problems = _current_problems(snap, booking)
+            problems = current_problems(snap, booking)
             if not problems:
                 return ended("skipped", "its tables still fit after the change", booking)
             # The change broke the seating (a bigger party): the old tables go back first.
@@ -200,7 +187,7 @@ class Coordinator:
             booking = factory.transition(
                 tx, rid, bid, "assignment_pending", expected_version=booking.version,
                 actor=ACTOR, reason="tables no longer fit: " + problems[0], current=booking)
-            snap = snapshot.for_booking(tx, self.settings, booking)
+            snap = day_of(tx, self.settings, booking)
         elif booking.state == "manual_review" and trigger == "creation":
             return ended("skipped", "booking waits for staff in manual review", booking)
         if self.rate is not None:
@@ -214,160 +201,37 @@ class Coordinator:
                                          expected_version=booking.version, actor=ACTOR,
                                          reason=f"automatic assignment ({trigger})",
                                          current=booking)
-        return self._seat(tx, repo, booking, trigger, cid, snap, flags, ended)
+        return seat(run, booking, snap, flags, ended)
 
-    def _seat(self, tx: UnitOfWork, repo: AssignmentRepository, booking: Booking,
-              trigger: str, cid: str, snap: snapshot.Snapshot, flags: dict[str, Any],
-              ended: Ended) -> Outcome:
-        rid, bid = booking.restaurant_id, booking.id
-        policy = snap.view.policy
-        end_at = booking.end_at + timedelta(minutes=policy.buffer_minutes)
-        last = booking.assignment_attempts
-        for round_number in range(MAX_ROUNDS):
-            if round_number:
-                snap = snapshot.for_booking(tx, self.settings, booking)
-            plans, why_not = self._plans(snap, booking, flags, cid)
-            if not plans:
-                reason = why_not or "no table or combination fits this party"
-                last = repo.add_attempt(rid, bid, trigger=trigger, result="no_plan",
-                                        reason=reason, correlation_id=cid)
-                self.telemetry.attempts.labels("no_plan").inc()
-                return self._to_review(tx, booking, trigger, reason, last, ended)
-            tried = plans[:MAX_PLANS]
-            # Every table this round may try, locked at once in id order (see the query):
-            # a worker placing the same table at the same time waits for our commit and
-            # then sees our row, instead of deadlocking with us in the exclusion check.
-            tx.allocations.lock_tables(
-                [snap.view.table_ids[label] for p in tried for label in p.tables])
-            for plan in tried:
-                table_ids = [snap.view.table_ids[label] for label in plan.tables]
-                # The process id says which worker decided, for the audit trail.
-                meta = {"tables": table_ids, "labels": list(plan.tables),
-                        "terms": dict(plan.score.terms), "reasons": list(plan.reasons),
-                        "process": os.getpid()}
-                # Clear on write, outside the savepoint: a refused hold must not undo it.
-                sessions.expire_lapsed(tx, restaurant_id=rid, table_ids=table_ids)
-                tx.allocations.expire_stale_holds(rid, table_ids)
-                try:
-                    with tx.conn.transaction():
-                        hold = tx.allocations.hold(
-                            rid, bid, table_ids, booking.start_at, end_at,
-                            ttl_seconds=policy.hold_ttl_seconds, source="auto",
-                            expire=False)  # just done above, outside the savepoint
-                        self.telemetry.emit("hold.created", cid, booking_id=bid,
-                                            hold_id=hold.id, tables=table_ids)
-                        tx.allocations.confirm_hold(rid, hold.id, source="auto", fetch=False)
-                except (errors.TableUnavailable, pg.DeadlockDetected) as exc:
-                    # A deadlock with a path that takes no table locks (a host's session)
-                    # is the same lost race, told late.
-                    exc = (exc if isinstance(exc, errors.TableUnavailable)
-                           else errors.TableUnavailable(table_ids[0], None, None,
-                                                        "lost a deadlock for these tables"))
-                    self.telemetry.holds.labels("conflict").inc()
-                    self.telemetry.attempts.labels("conflict").inc()
-                    self.telemetry.emit("conflict", cid, booking_id=bid, tables=table_ids,
-                                        other_booking_id=exc.other_booking_id,
-                                        table_id=exc.table_id)
-                    last = repo.add_attempt(rid, bid, trigger=trigger, result="conflict",
-                                            strategy=plan.strategy, reason=exc.detail,
-                                            score=plan.score.total, metadata=meta,
-                                            correlation_id=cid)
-                    continue
-                self.telemetry.holds.labels("created").inc()
-                self.telemetry.holds.labels("confirmed").inc()
-                self.telemetry.attempts.labels("assigned").inc()
-                self.telemetry.emit("hold.confirmed", cid, booking_id=bid, hold_id=hold.id,
-                                    tables=table_ids, strategy=plan.strategy)
-                last = repo.add_attempt(rid, bid, trigger=trigger, result="assigned",
-                                        strategy=plan.strategy, reason="; ".join(plan.reasons),
-                                        score=plan.score.total, metadata=meta,
-                                        correlation_id=cid)
-                done = factory.transition(
-                    tx, rid, bid, "assigned", expected_version=booking.version, actor=ACTOR,
-                    reason=f"seated at {'+'.join(plan.tables)} by {plan.strategy}",
-                    metadata={"tables": table_ids, "score": plan.score.total},
-                    assignment_strategy=plan.strategy,
-                    attempts=last - booking.assignment_attempts, current=booking)
-                return ended("assigned", f"seated at {'+'.join(plan.tables)}", done,
-                             tables=sorted(table_ids), strategy=plan.strategy, attempts=last)
-        if last >= MAX_ATTEMPTS:
-            return self._to_review(tx, booking, trigger, f"every plan went to other bookings "
-                                   f"first, {last} attempts in a row", last, ended)
-        # Not final: the attempts are kept, the booking waits in assignment_pending and the
-        # job runs again a moment later, on a day that has moved on.
-        return Outcome(bid, rid, trigger, "retry", booking.state, booking.version,
-                       "every plan went to other bookings first; trying again shortly",
-                       attempts=last, correlation_id=cid)
+    # -- taking other queued bookings along -----------------------------------------------
 
-    def _plans(self, snap: snapshot.Snapshot, booking: Booking, flags: dict[str, Any],
-               cid: str) -> tuple[list[planner.Plan], str | None]:
-        """Plans best first, without blocked tables (and joins, when the planner is off)."""
-        started = time.perf_counter()
-        engine_booking = snap.booking(booking)
-        quote = planner.quote(engine_booking, snap.view.floor, snap.timeline(),
-                              snap.view.policy, limit=2 * MAX_PLANS, clock=snap.clock)
-        self.telemetry.quote_seconds.observe(time.perf_counter() - started)
-        self.telemetry.emit("selector.decision", cid, booking_id=booking.id,
-                            best=None if quote.best is None else list(quote.best.tables),
-                            strategies=[{"strategy": r.strategy,
-                                         "tables": None if r.plan is None else list(r.plan.tables),
-                                         "score": None if r.plan is None
-                                         else round(r.plan.score.total, 3),
-                                         "reason": r.reason} for r in quote.strategies])
-        ranked = ([quote.best] if quote.best else []) + list(quote.alternatives)
-        joins_allowed = flags.get("combination_planner", True)
-        plans = [p for p in ranked if not set(p.tables) & snap.view.blocked
-                 and (joins_allowed or len(p.tables) == 1)]
-        if ranked and not plans:
-            left_out = "joined tables (the combination planner is off)" if not joins_allowed \
-                else "blocked tables"
-            return plans, f"the only free plans use {left_out}: " + ", ".join(
-                "+".join(p.tables) for p in ranked[:3])
-        return plans, quote.reason
-
-    def _to_review(self, tx: UnitOfWork, booking: Booking, trigger: str, reason: str,
-                   last: int, ended: Ended) -> Outcome:
-        done = factory.transition(
-            tx, booking.restaurant_id, booking.id, "manual_review",
-            expected_version=booking.version, actor=ACTOR, reason=reason,
-            metadata={"trigger": trigger}, attempts=last - booking.assignment_attempts,
-            current=booking)
-        self.telemetry.emit("booking.manual_review", tx.correlation_id, booking_id=booking.id,
-                            reason=reason)
-        return ended("manual_review", reason, done, attempts=last)
+    def _take_along(self, tx: UnitOfWork, restaurant_id: int,
+                    held: locks.PostgresLocks) -> list[Outcome]:
+        """Settle other queued bookings of the restaurant in this transaction, in queue
+        order, each in a savepoint; stop at the first that cannot be settled without
+        waiting (its job, and the rest, stay queued)."""
+        settled: list[Outcome] = []
+        jobs = []
+        for job in claim_ready(tx, restaurant_id, self.batch - 1):
+            cid = job.correlation_id or f"job:{job.id}"
+            try:
+                with tx.conn.transaction():
+                    outcome = self.process_in(tx, job.booking_id, job.trigger, job.version,
+                                              cid, held=held, nowait=True)
+                    if not outcome.final:
+                        raise _NotSettled
+            except (_NotSettled, errors.MaitredError, psycopg.DatabaseError) as exc:
+                # The savepoint undid its work; its own job will do it (and report any
+                # error). Later bookings wait too: they are seated in queue order.
+                self.telemetry.emit("booking.left_to_its_job", cid, booking_id=job.booking_id,
+                                    reason=type(exc).__name__)
+                break
+            settled.append(outcome)
+            jobs.append(job)
+        finished(tx, jobs)
+        return settled
 
 
-def _current_problems(snap: snapshot.Snapshot, booking: Booking) -> list[str]:
-    """Why the booking's current tables no longer seat it (empty: they still do)."""
-    labels = [snap.view.labels[t] for t in snap.assigned_to(booking.id) if t in snap.view.labels]
-    if not labels:
-        return ["it has no tables"]
-    found = rules.check(labels, snap.booking(booking), snap.view.floor, snap.timeline(),
-                        snap.view.policy, clock=snap.clock)
-    return [v.message for v in found]
+class _NotSettled(Exception):
+    """A booking taken along did not reach a final outcome: undo, leave it to its job."""
 
-
-# -- the outbox ---------------------------------------------------------------------------
-
-TASK = "maitred:process_booking"
-QUEUE = "assignments"
-
-
-def enqueue(tx: UnitOfWork, booking: Booking, trigger: str) -> None:
-    """The booking factory's :class:`~maitred.services.bookings.AssignmentQueue`: a job to
-    process the booking, written in the booking's own transaction (exists iff it commits).
-    """
-    defer(tx, booking, trigger)
-
-
-def defer(tx: UnitOfWork, booking: Booking, trigger: str, *,
-          correlation_id: str | None = None) -> int:
-    """Write the job that processes the booking; returns the job's id.
-
-    Keyed by the version the change left, so the coordinator knows which change it serves.
-    The job's queue lock is the booking: its jobs run one at a time, in order.
-    """
-    return AssignmentRepository(tx.conn).defer_job(
-        TASK, {"booking_id": booking.id, "trigger": trigger, "version": booking.version,
-               "correlation_id": correlation_id or tx.correlation_id},
-        queue=QUEUE, lock=locks.booking_name(booking.id))

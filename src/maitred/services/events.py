@@ -84,12 +84,13 @@ class Feed:
                 with psycopg.connect(self.db.url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.backend_pid = conn.info.backend_pid
-                    self.connections += 1
                     # Whatever committed while nobody listened is in the table: everyone
-                    # re-reads it now. Before saying "connected", so a subscriber that
-                    # waited for that reads after this wake-up, not before it.
+                    # re-reads it now. Before saying "connected" (and counting the
+                    # connection), so a subscriber that waited for that reads after this
+                    # wake-up, not before it.
                     self._wake_all()
                     self._connected.set()
+                    self.connections += 1
                     while not self.db.pool.closed:
                         for note in conn.notifies(timeout=POLL_SECONDS):
                             self._notified(note.payload)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from maitred.config import Settings
@@ -27,6 +27,9 @@ from maitred.engine.policy import DEFAULT_TURN_TIMES, Policy
 from maitred.errors import InvalidInput
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Restaurant, ServicePeriod, TurnTime
+
+if TYPE_CHECKING:  # the factory builds on this module
+    from maitred.services.bookings import AssignmentQueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +154,16 @@ def opens_at(periods: Sequence[ServicePeriod], tz: ZoneInfo, start_at: datetime)
 def import_instance(
     tx: UnitOfWork, raw_doc: Any, *, name: str | None = None,
     shift_to_date: date | None = None, settings: Settings | None = None,
+    enqueue_assignment: AssignmentQueue | None = None,
 ) -> int:
     """Create a restaurant from a shared-format instance; returns its id.
 
     ``shift_to_date`` moves the day (keeping wall-clock times), e.g. to load the demo for
     today. Bookings go through the booking factory (source ``import``); a booking with
-    ``locked_tables`` is pinned to them and assigned.
+    ``locked_tables`` arrives assigned to them (pinned), every other one ``pending`` and,
+    with ``enqueue_assignment`` (the coordinator's queue), with its job to be seated by the
+    automatic pipeline in this same transaction. Without it (a benchmark queueing the day
+    itself later) they wait for staff.
     """
     from maitred.services import bookings as factory  # the factory builds on this module
 
@@ -199,7 +206,8 @@ def import_instance(
             duration_minutes=booking.duration, source="import", reference=booking.id,
             zone_preference_id=zone_ids.get(booking.zone_preference or ""),
             tags_preference=booking.tags_preference,
-            locked=booking.locked_tables is not None), floor=view)
+            locked=booking.locked_tables is not None), floor=view,
+            enqueue_assignment=None if booking.locked_tables else enqueue_assignment)
         if booking.locked_tables:
             tx.allocations.assign(
                 r, created.id, [table_ids[t] for t in booking.locked_tables], created.start_at,

@@ -4,7 +4,8 @@ The default backend is PostgreSQL transaction advisory locks: no extra service, 
 when the transaction ends however it ends (a worker killed with SIGKILL loses its
 connection and with it the lock). A booking is processed under ``booking:ID``
 (exclusive); a booking's day under ``day:RESTAURANT:DATE`` shared, which a whole-day run
-(the dashboard's "assign tables") takes exclusively.
+(the dashboard's "assign tables") takes exclusively. A worker settling a batch of one
+restaurant's bookings waits for ``pipeline:RESTAURANT`` first (:func:`serialize`).
 
 Locks are an efficiency tool, not the guard: two workers that somehow both ran would
 still meet the exclusion constraint on ``allocations``, and one would lose cleanly.
@@ -63,6 +64,23 @@ def take(tx: UnitOfWork, name: str, *, shared: bool = False, booking_id: int | N
     if not got:
         telemetry.lock_failures.labels(kind).inc()
         raise LockHeld(name, booking_id)
+
+
+def pipeline_name(restaurant_id: int) -> str:
+    return f"pipeline:{restaurant_id}"
+
+
+def serialize(tx: UnitOfWork, restaurant_id: int, *, telemetry: Telemetry = PIPELINE) -> None:
+    """Wait until no other coordinator transaction works on this restaurant.
+
+    Taken first, holding nothing else: a worker whose booking's restaurant is busy waits
+    before it plans, instead of planning, then waiting on tables the other transaction is
+    placing, then planning again. One restaurant's commits are serial anyway (its event
+    counter); workers run side by side on different restaurants.
+    """
+    started = time.perf_counter()
+    AssignmentRepository(tx.conn).lock(pipeline_name(restaurant_id))
+    telemetry.lock_seconds.labels("pipeline").observe(time.perf_counter() - started)
 
 
 class LockUnavailable(errors.DatabaseUnavailable):

@@ -19,7 +19,7 @@ from typing import Any
 from maitred import errors
 from maitred.config import Settings
 from maitred.services import sessions, snapshot
-from maitred.services.session_answers import SessionAnswer, judge
+from maitred.services.session_answers import SessionAnswer, judge, refusal
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
 from maitred.store.sessions import SessionRepository
@@ -91,12 +91,7 @@ def hold(
     got = sessions.open_session(tx, settings, restaurant_id, booking_id, actor, table_ids)
     if got.state == sessions.HELD:
         return got
-    held = next((v for v in got.violations if v.holder_booking_id is not None), None)
-    if held is not None and held.table_id is not None:
-        raise sessions.TableHeld(held.table_id, held.table_label or "", held.holder_booking_id,
-                                 held.holder_staff_id, held.holder_staff_name, held.free_at,
-                                 held.message)
-    raise sessions.SelectionRefused(got.session.id, [v.to_json() for v in got.violations])
+    raise refusal(got.violations, booking_id=booking_id, session_id=got.session.id)
 
 
 def confirm(

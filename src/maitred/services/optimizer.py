@@ -19,18 +19,19 @@ What never moves:
 - and every currently assigned booking keeps a table: the proposal never unseats anyone.
 
 Moves are the assigned bookings whose table set changes plus the waiting bookings newly
-seated; at most ``max_moves`` of them. When the engine's free plan breaks either rule, it
-is re-run with the bookings it may not move pinned to their current tables (and the
-waiting ones it may not seat left out), narrowing until the plan keeps both rules; if it
-never does, the proposal is to change nothing.
+seated; at most ``max_moves`` of them. The bounded re-plan itself is the pure engine's
+:func:`maitred.engine.replan.replan` (``maitred bench optimize`` measures the same code):
+the most covers any plan within ``max_moves`` of the current one can seat, never dropping
+an assigned booking. Applying a proposal is :mod:`maitred.services.optimizer_apply`.
 
 The engine sees every fixed party as a booking pinned to its tables; to pin parties to
 their allocation windows exactly, windows are given to the engine with the turnover
 buffer already folded in (the engine's policy buffer is set to zero). Engine minutes are
 from the local midnight of the service date (:mod:`maitred.services.snapshot`).
 
-The score is the covers seated among the day's not-yet-seated bookings (what the offline
-engine maximises); the engine's status, covers bound and optimality gap are passed on.
+The score is the covers seated among the day's not-yet-seated bookings (what the re-plan
+maximises); the engine's status, covers bound (for plans within ``max_moves``) and
+optimality gap are passed on.
 """
 
 from __future__ import annotations
@@ -38,13 +39,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from maitred import errors
 from maitred.config import Settings
 from maitred.engine.booking import Booking as EngineBooking
-from maitred.engine.day import DayPlan, assign_day, default_time_limit
+from maitred.engine.day import default_time_limit
+from maitred.engine.replan import Replan, replan
 from maitred.services import snapshot
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
@@ -54,8 +55,6 @@ OPEN = ("pending", "assignment_pending", "assigned", "manual_review")
 # Assignment sources the optimizer may undo: the machine's own decisions.
 MOVABLE_SOURCES = frozenset({"auto", "optimizer"})
 DEFAULT_MAX_MOVES = 20
-# Re-runs allowed after the free plan; each narrows the set of bookings allowed to move.
-ATTEMPTS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +82,7 @@ class Proposal:
     score_after: int
     bookings_considered: int
     bookings_fixed: tuple[int, ...]
+    manual_review_seated: tuple[int, ...]       # waiting in manual_review, seated by it
     waiting_before: tuple[int, ...]
     waiting_after: tuple[int, ...]
     engine_status: str | None
@@ -90,6 +90,8 @@ class Proposal:
     gap: float | None
     runs: int
     seconds: float
+    versions: Mapping[int, int]                 # moved booking -> version it was read at
+    windows: Mapping[int, tuple[datetime, datetime]]  # moved booking -> new window
 
 
 @dataclass(slots=True)
@@ -115,42 +117,14 @@ def propose(
     read = _read(tx, settings, restaurant_id, day)
     floor = read.snap.view.floor
     limit = time_limit if time_limit is not None else default_time_limit(floor)
-    movable = {b for b in read.bookings if b not in read.fixed and b not in read.excluded}
-    free = set(movable)
-    left_out: set[int] = set()
-    pinned = {b: read.current[b] for b in read.fixed}
-    runs = 0
-    seconds = 0.0
-    chosen: DayPlan | None = None
-    for _ in range(ATTEMPTS):
-        plan = _run(read, free, pinned, left_out, limit)
-        runs += 1
-        seconds += float(plan.stats.get("seconds", 0.0))
-        placed = {int(k): v for k, v in plan.assignments.items() if k.isdigit()}
-        lost = [b for b in free if read.current.get(b) and b not in placed]
-        movers = [b for b in free if _moved(read.current.get(b, ()), placed.get(b, ()))]
-        if not lost and len(movers) <= cap:
-            chosen = plan
-            break
-        allowed = set(_ranked(read, [b for b in movers if b not in lost])[:cap])
-        for b in free - allowed:
-            if read.current.get(b):
-                pinned[b] = read.current[b]
-            else:
-                left_out.add(b)
-        free = allowed
-    if chosen is None:
-        # Nothing safe was found in time: the proposal is the day as it is.
-        for b in free:
-            if read.current.get(b):
-                pinned[b] = read.current[b]
-            else:
-                left_out.add(b)
-        free = set()
-        chosen = _run(read, free, pinned, left_out, limit)
-        runs += 1
-        seconds += float(chosen.stats.get("seconds", 0.0))
-    return _proposal(read, chosen, restaurant_id, day, cap, runs, seconds)
+    engine = _engine_bookings(read)
+    current = {str(b): tables for b, tables in read.current.items()}
+    policy = dataclasses.replace(read.snap.view.policy, buffer_minutes=0)
+    try:
+        found = replan(floor, engine, policy, current, max_moves=cap, time_limit=limit)
+    except ValueError as exc:
+        raise errors.Conflict(f"the day cannot be re-planned as it stands: {exc}") from exc
+    return _proposal(read, found, restaurant_id, day, cap)
 
 
 # -- reading the day -----------------------------------------------------------------------
@@ -220,26 +194,19 @@ def _window(read: _Day, booking: Booking, *, pinned: bool) -> tuple[int, int]:
 
 # -- running the engine --------------------------------------------------------------------
 
-def _run(read: _Day, free: set[int], pinned: Mapping[int, tuple[str, ...]],
-         left_out: set[int], limit: float) -> DayPlan:
-    view = read.snap.view
+def _engine_bookings(read: _Day) -> list[EngineBooking]:
+    """Every busy window pinned, fixed parties locked to their tables, the rest free."""
     engine: list[EngineBooking] = list(read.blockers)
     for booking_id, booking in sorted(read.bookings.items()):
-        if booking_id in read.excluded or booking_id in left_out:
-            continue
-        if booking_id not in free and booking_id not in pinned:
+        if booking_id in read.excluded:
             continue
         base = read.snap.booking(booking)
-        pin = pinned.get(booking_id) if booking_id not in free else None
+        pin = read.current[booking_id] if booking_id in read.fixed else None
         start, duration = _window(read, booking, pinned=pin is not None)
         engine.append(dataclasses.replace(base, start=start, duration=duration,
                                           locked_tables=pin))
     engine.extend(_blocked_table_fences(read, engine))
-    policy = dataclasses.replace(view.policy, buffer_minutes=0)
-    try:
-        return assign_day(view.floor, engine, policy, mode="offline", time_limit=limit)
-    except ValueError as exc:
-        raise errors.Conflict(f"the day cannot be re-planned as it stands: {exc}") from exc
+    return engine
 
 
 def _blocked_table_fences(read: _Day, engine: Sequence[EngineBooking]) -> list[EngineBooking]:
@@ -266,22 +233,16 @@ def _moved(before: Sequence[str], after: Sequence[str]) -> bool:
     return tuple(sorted(before)) != tuple(sorted(after))
 
 
-def _ranked(read: _Day, movers: Sequence[int]) -> list[int]:
-    """Which moves to keep under the cap: waiting parties seated first, biggest first."""
-    def key(b: int) -> tuple[int, int, int]:
-        return (1 if read.current.get(b) else 0, -read.bookings[b].party_size, b)
-    return sorted(movers, key=key)
-
-
 # -- the answer ----------------------------------------------------------------------------
 
-def _proposal(read: _Day, plan: DayPlan, restaurant_id: int, day: date, cap: int,
-              runs: int, seconds: float) -> Proposal:
+def _proposal(read: _Day, found: Replan, restaurant_id: int, day: date,
+              cap: int) -> Proposal:
     ids = read.snap.view.table_ids
-    placed = {int(k): v for k, v in plan.assignments.items() if k.isdigit()}
+    placed = {int(k): v for k, v in found.assignments.items() if k.isdigit()}
     considered = [b for b in sorted(read.bookings) if b not in read.excluded]
     moves: list[Move] = []
     seated_newly = [b for b in considered if not read.current.get(b) and placed.get(b)]
+    buffer = timedelta(minutes=read.snap.view.policy.buffer_minutes)
     for b in considered:
         before = read.current.get(b, ())
         after = placed.get(b, ())
@@ -299,30 +260,22 @@ def _proposal(read: _Day, plan: DayPlan, restaurant_id: int, day: date, cap: int
                       if seated_newly else " for a better day"))
         moves.append(Move(b, booking.party_size, tuple(ids[t] for t in before),
                           tuple(ids[t] for t in after), before, after, why))
-    all_bookings = [read.bookings[b] for b in read.bookings]
+    moved = [m.booking_id for m in moves]
     covers_before = sum(read.bookings[b].party_size for b in considered if read.current.get(b))
     covers_after = sum(read.bookings[b].party_size for b in considered if placed.get(b))
-    stats = plan.stats
-    bound = _bound(plan, stats.get("covers_bound"))
-    gap = (round((bound - covers_after) / bound, 4) if bound else 0.0) \
-        if bound is not None else None
     return Proposal(
         restaurant_id=restaurant_id, day=day, max_moves=cap, moves=tuple(moves),
         moves_used=len(moves), covers_before=covers_before, covers_after=covers_after,
-        covers_total=sum(b.party_size for b in all_bookings if b.id not in read.excluded),
+        covers_total=sum(read.bookings[b].party_size for b in considered),
         score_before=covers_before, score_after=covers_after,
         bookings_considered=len(considered),
         bookings_fixed=tuple(sorted(read.fixed)),
+        manual_review_seated=tuple(b for b in seated_newly
+                                   if read.bookings[b].state == "manual_review"),
         waiting_before=tuple(b for b in considered if not read.current.get(b)),
         waiting_after=tuple(b for b in considered if not placed.get(b)),
-        engine_status=str(stats["status"]) if "status" in stats else None,
-        covers_bound=bound, gap=gap,
-        runs=runs, seconds=round(seconds, 3))
-
-
-def _bound(plan: DayPlan, bound: Any) -> int | None:
-    """The engine's covers bound over the day's open bookings (placeholders taken out)."""
-    if bound is None:
-        return None
-    placeholders = sum(1 for k in plan.assignments if not k.isdigit())
-    return max(0, int(bound) - placeholders)
+        engine_status=found.status, covers_bound=found.covers_bound, gap=found.gap,
+        runs=1, seconds=found.solver_seconds,
+        versions={b: read.bookings[b].version for b in moved},
+        windows={b: (read.bookings[b].start_at, read.bookings[b].end_at + buffer)
+                 for b in moved})

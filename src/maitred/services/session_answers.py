@@ -10,15 +10,18 @@ held, the planner's best alternatives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from maitred import errors
 from maitred.config import Settings
 from maitred.engine import planner, rules
 from maitred.engine.rules import ViolationKind
 from maitred.errors import TableUnavailable
 from maitred.services import snapshot
+from maitred.services.session_errors import SelectionRefused, TableHeld, TablesRefused
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
 from maitred.store.sessions import Session, SessionRepository
@@ -128,7 +131,11 @@ def answer(
     active = state in ("PROPOSED", "HELD")
     if not active and snap is None:
         # An ended session is history: its tables' names, no floor to judge against.
-        named = SessionRepository(tx.conn).labels(session.restaurant_id, session.selection)
+        if session.table_labels is not None:  # read back by the save that ended it
+            named = {int(k): v for k, v in session.table_labels.items()}
+        else:
+            named = SessionRepository(tx.conn).labels(session.restaurant_id,
+                                                      session.selection)
         return SessionAnswer(session, state, booking,
                              [named.get(t, f"#{t}") for t in session.selection], [], [], [],
                              False, [])
@@ -164,7 +171,37 @@ def judge(
     timeline = snap.timeline(apart=_others_holds(snap, booking, own_hold))
     found = rules.check(labels, snap.booking(booking), view.floor, timeline, view.policy,
                         clock=snap.clock)
+    found += blocked(labels, view.blocked)
     return [_view(snap, v, booking) for v in found]
+
+
+def blocked(labels: Sequence[str], blocked_labels: Set[str]) -> list[rules.Violation]:
+    """A table staff blocked is out of every plan, automatic or by hand, until unblocked.
+
+    The engine's blocked-table violation, for a block with no end (the table's ``blocked``
+    flag; a block over a window is a timeline entry the engine judges itself).
+    """
+    return [rules.Violation(ViolationKind.BLOCKED_TABLE,
+                            f"Table {label} is blocked by staff; unblock it before seating "
+                            "a party there.", label)
+            for label in dict.fromkeys(labels) if label in blocked_labels]
+
+
+def refusal(
+    violations: Sequence[ViolationView], *, booking_id: int, session_id: int | None = None,
+) -> errors.Conflict:
+    """The 409 for tables that cannot be had: a table another party keeps names the table,
+    the holder and when it frees (``/problems/table-unavailable``); any other reason is
+    ``/problems/selection-refused`` with every violation in words."""
+    held = next((v for v in violations if v.holder_booking_id is not None), None)
+    if held is not None and held.table_id is not None:
+        return TableHeld(held.table_id, held.table_label or "", held.holder_booking_id,
+                         held.holder_staff_id, held.holder_staff_name, held.free_at,
+                         held.message)
+    found = [v.to_json() for v in violations]
+    if session_id is not None:
+        return SelectionRefused(session_id, found)
+    return TablesRefused(booking_id, found)
 
 
 def table_conflict(

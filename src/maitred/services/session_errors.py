@@ -7,7 +7,8 @@
     StaleVersion
     └── StaleSelection          another tab moved the selection on; carries the session
     Conflict
-    └── SelectionRefused        the tables no longer pass the floor's rules; the reasons
+    ├── SelectionRefused        the tables no longer pass the floor's rules; the reasons
+    └── TablesRefused           the same, for a choice made outside a session (ops routes)
     TableUnavailable
     └── TableHeld               another party keeps the table: who, which host, free when
 """
@@ -56,6 +57,18 @@ class SelectionRefused(errors.Conflict):
         self.violations = violations
         reasons = " ".join(str(v["message"]) for v in violations)
         super().__init__(f"session {session_id}: the tables cannot be had. {reasons}")
+
+
+class TablesRefused(errors.Conflict):
+    """The tables do not pass the floor's rules for this booking (no session involved)."""
+
+    code = "selection-refused"
+
+    def __init__(self, booking_id: int, violations: list[dict[str, Any]]) -> None:
+        self.booking_id = booking_id
+        self.violations = violations
+        reasons = " ".join(str(v["message"]) for v in violations)
+        super().__init__(f"booking {booking_id}: the tables cannot be had. {reasons}")
 
 
 class TableHeld(errors.TableUnavailable):

@@ -27,7 +27,7 @@ the booking, so their hold does not linger until its TTL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -65,8 +65,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # A session left PROPOSED this long (no hold, nobody touching it) is orphaned: the host
-# walked away. Ending it frees the one-active-session slot for that booking and host.
+# walked away. Ending it frees the one-active-session slot for that booking and host. The
+# default of the restaurant policy key ``session_idle_seconds``.
 IDLE_SECONDS = 30 * 60
+IDLE_POLICY_KEY = "session_idle_seconds"
+
+
+def idle_seconds(policy: Mapping[str, Any]) -> int:
+    """How long a restaurant lets a PROPOSED session sit idle (its policy, else 30 min)."""
+    return int(policy.get(IDLE_POLICY_KEY, IDLE_SECONDS))
 
 # Bookings still waiting for tables; an ``assigned`` one may also be re-seated by hand.
 OPEN_BOOKINGS = frozenset({"pending", "assignment_pending", "manual_review"})
@@ -89,11 +96,15 @@ class Actor:
 
 def open_session(
     tx: UnitOfWork, settings: Settings, restaurant_id: int, booking_id: int, actor: Actor,
-    table_ids: Sequence[int] | None,
+    table_ids: Sequence[int] | None, *, booking: Booking | None = None,
 ) -> SessionAnswer:
-    """Find or start the host's session for the booking and, if given, set its tables."""
+    """Find or start the host's session for the booking and, if given, set its tables.
+
+    ``booking``: the booking as this transaction just read it (not read again).
+    """
     repo = SessionRepository(tx.conn)
-    booking = tx.bookings.get(restaurant_id, booking_id)
+    if booking is None or booking.id != booking_id or booking.restaurant_id != restaurant_id:
+        booking = tx.bookings.get(restaurant_id, booking_id)
     _check_bookable(booking)
     session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
                                  idle_seconds=IDLE_SECONDS)
@@ -101,11 +112,14 @@ def open_session(
         expire(tx, session, reason="ran out before the host came back")
         session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
                                      idle_seconds=IDLE_SECONDS)
-    if created:
-        _record(tx, session, None, PROPOSED, actor.name, "opened", "session.opened")
+    opened = [_Move(session, None, PROPOSED, actor.name, "opened", "session.opened")]
     if table_ids is None:
+        if created:
+            _record(tx, session, None, PROPOSED, actor.name, "opened", "session.opened")
         return _keep_alive(tx, settings, session, booking)
-    return _select(tx, settings, session, booking, list(table_ids), actor)
+    # A new session's "opened" is written with its first selection, in one round trip.
+    return _select(tx, settings, session, booking, list(table_ids), actor,
+                   earlier=opened if created else [])
 
 
 def get_session(
@@ -158,10 +172,11 @@ def confirm(
         tx.allocations.confirm_hold(restaurant_id, session.hold_id, source="manual",
                                     assigned_by=actor.staff_id)
     if booking.state in OPEN_BOOKINGS:
-        factory.transition(tx, restaurant_id, booking.id, "assigned",
-                           expected_version=booking.version, actor=actor.name,
-                           reason=f"seated by hand (session {session_id})",
-                           assignment_strategy="manual")
+        # ``current``: the row is locked above and unchanged since; not read again.
+        booking = factory.transition(tx, restaurant_id, booking.id, "assigned",
+                                     expected_version=booking.version, actor=actor.name,
+                                     reason=f"seated by hand (session {session_id})",
+                                     assignment_strategy="manual", current=booking)
     repo = SessionRepository(tx.conn)
     done = repo.save(session, state=CONFIRMED)
     _record(tx, done, HELD, CONFIRMED, actor.name, "confirmed", "session.confirmed")
@@ -171,11 +186,11 @@ def confirm(
             expire(tx, other)
             continue
         if other.state == HELD and other.hold_id is not None:
-            tx.allocations.release_hold(restaurant_id, other.hold_id)
+            _release(tx, restaurant_id, other.hold_id)
         ended = repo.save(other, state=CANCELLED)
         _record(tx, ended, other.state, CANCELLED, actor.name,
                 f"booking seated in session {session_id}", "session.cancelled")
-    return answer(tx, settings, done, tx.bookings.get(restaurant_id, booking.id))
+    return answer(tx, settings, done, booking)
 
 
 def cancel(
@@ -190,7 +205,7 @@ def cancel(
         return answer(tx, settings, expire(tx, session, reason="ran out"), booking)
     _check_move(session, CANCELLED)
     if session.state == HELD and session.hold_id is not None:
-        tx.allocations.release_hold(restaurant_id, session.hold_id)
+        _release(tx, restaurant_id, session.hold_id)
     done = repo.save(session, state=CANCELLED)
     _record(tx, done, session.state, CANCELLED, actor.name, "cancelled", "session.cancelled")
     return answer(tx, settings, done, booking)
@@ -214,11 +229,15 @@ def expire_lapsed(
     tx: UnitOfWork, *, restaurant_id: int | None = None,
     table_ids: Sequence[int] | None = None, limit: int = 100,
 ) -> list[int]:
-    """Expire sessions past their time (only those holding ``table_ids``, if given)."""
+    """Expire sessions past their time (only those holding ``table_ids``, if given).
+
+    A PROPOSED session is past its time once idle for its restaurant's current
+    ``session_idle_seconds``, even if it was saved under a longer one.
+    """
     repo = SessionRepository(tx.conn)
     ended = []
     for session_id, owner in repo.lapsed(restaurant_id=restaurant_id, table_ids=table_ids,
-                                         limit=limit):
+                                         limit=limit, idle_seconds=IDLE_SECONDS):
         expire(tx, repo.get(owner, session_id))
         ended.append(session_id)
     return ended
@@ -229,9 +248,10 @@ def expire_lapsed(
 
 def _select(
     tx: UnitOfWork, settings: Settings, session: Session, booking: Booking,
-    table_ids: list[int], actor: Actor,
+    table_ids: list[int], actor: Actor, *, earlier: Sequence[_Move] = (),
 ) -> SessionAnswer:
-    """Judge the tables; hold them if they pass; record the move either way."""
+    """Judge the tables; hold them if they pass; record the move (after ``earlier``
+    moves not yet written) either way."""
     repo = SessionRepository(tx.conn)
     chosen = sorted(set(table_ids))
     if (session.state == HELD and chosen == session.selection
@@ -241,7 +261,7 @@ def _select(
     if session.state == HELD and session.hold_id is not None:
         # The old tables go back before the new ones are judged: a host moving a party
         # from T4 to T4+T5 must not be told T4 is held (by themselves).
-        tx.allocations.release_hold(restaurant_id, session.hold_id)
+        _release(tx, restaurant_id, session.hold_id)
     snap = snapshot.for_booking(tx, settings, booking)
     policy = snap.view.policy
     end_at = booking.end_at + timedelta(minutes=policy.buffer_minutes)
@@ -265,7 +285,7 @@ def _select(
                 hold = tx.allocations.hold(
                     restaurant_id, booking.id, to_hold, booking.start_at, end_at,
                     ttl_seconds=policy.hold_ttl_seconds, session_id=session.id,
-                    source="manual", created_by=actor.staff_id)
+                    source="manual", created_by=actor.staff_id, expire=False)
             hold_id, held = hold.id, True
         except errors.TableUnavailable as exc:
             violations = [table_conflict(tx, snap, exc, booking, end_at)]
@@ -281,12 +301,14 @@ def _select(
         tables_version=versions.tables, adjacency_version=versions.adjacency,
         flags_version=versions.flags, window_version=versions.window,
         holds_version=versions.holds, assignments_version=versions.assignments,
-        ttl_seconds=policy.hold_ttl_seconds if held else IDLE_SECONDS)
+        ttl_seconds=(policy.hold_ttl_seconds if held
+                     else idle_seconds(snap.view.restaurant.policy)))
     why = "tables held" if held else (
         "selection contested" if violations else "selection changed")
     _record(tx, saved, session.state, state, actor.name, why,
             "session.held" if held else "session.proposed",
-            {"selection": chosen, "violations": [v.kind for v in violations]})
+            {"selection": chosen, "violations": [v.kind for v in violations]},
+            earlier=earlier)
     return answer(tx, settings, saved, booking, snap=snap, violations=violations)
 
 
@@ -301,11 +323,23 @@ def _keep_alive(
             tx.allocations.touch_hold(session.restaurant_id, session.hold_id, ttl_seconds=ttl)
         session = repo.save(session, ttl_seconds=ttl)
     elif session.state == PROPOSED:
-        session = repo.save(session, ttl_seconds=IDLE_SECONDS)
+        policy = tx.restaurants.get(session.restaurant_id).policy
+        session = repo.save(session, ttl_seconds=idle_seconds(policy))
     return answer(tx, settings, session, booking)
 
 
 # -- rules of the machine -------------------------------------------------------------------
+
+
+def _release(tx: UnitOfWork, restaurant_id: int, hold_id: int) -> None:
+    """Give a session's hold back (one statement), as the allocation store would."""
+    released = SessionRepository(tx.conn).release_hold(restaurant_id, hold_id)
+    if released is None:  # not live: the allocation store names its state in the refusal
+        tx.allocations.release_hold(restaurant_id, hold_id)
+        return
+    booking_id, tables = released
+    tx.events.append(restaurant_id, "hold.released", {"hold_id": hold_id, "tables": tables},
+                     booking_id=booking_id)
 
 
 def _check_move(session: Session, to_state: str) -> None:
@@ -339,18 +373,37 @@ def _check_bookable(booking: Booking) -> None:
             "assigned (not yet seated) can be seated in a session")
 
 
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """One move of a session, for its history row and its event."""
+
+    session: Session
+    from_state: str | None
+    to_state: str
+    actor: str
+    reason: str
+    event: str
+    extra: dict[str, Any] | None = None
+
+
 def _record(
     tx: UnitOfWork, session: Session, from_state: str | None, to_state: str, actor: str,
-    reason: str, event: str, extra: dict[str, Any] | None = None,
+    reason: str, event: str, extra: dict[str, Any] | None = None, *,
+    earlier: Sequence[_Move] = (),
 ) -> None:
-    """History row and event for one move, in the move's transaction."""
-    if from_state is not None and to_state not in TRANSITIONS[from_state]:
-        raise errors.IllegalTransition("session", session.id, from_state, to_state)
-    metadata = {"selection": session.selection, "selection_version": session.selection_version,
-                **(extra or {})}
-    SessionRepository(tx.conn).add_history(session, from_state, to_state, actor=actor,
-                                           reason=reason, metadata=metadata)
-    tx.events.append(session.restaurant_id, event, {
-        "session_id": session.id, "from": from_state, "to": to_state,
-        "selection": session.selection, "staff_id": session.created_by,
-    }, booking_id=session.booking_id, actor=actor)
+    """History row and event for one move (after ``earlier`` moves not yet written), in
+    the move's transaction; the history rows go in one round trip."""
+    moves = [*earlier, _Move(session, from_state, to_state, actor, reason, event, extra)]
+    for move in moves:
+        if move.from_state is not None and move.to_state not in TRANSITIONS[move.from_state]:
+            raise errors.IllegalTransition("session", move.session.id, move.from_state,
+                                           move.to_state)
+    SessionRepository(tx.conn).add_histories([
+        (m.session, m.from_state, m.to_state, m.actor, m.reason,
+         {"selection": m.session.selection, "selection_version": m.session.selection_version,
+          **(m.extra or {})}) for m in moves])
+    for m in moves:
+        tx.events.append(m.session.restaurant_id, m.event, {
+            "session_id": m.session.id, "from": m.from_state, "to": m.to_state,
+            "selection": m.session.selection, "staff_id": m.session.created_by,
+        }, booking_id=m.session.booking_id, actor=m.actor)

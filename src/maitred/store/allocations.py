@@ -139,6 +139,15 @@ class AllocationRepository:
         self.conn.execute(query("allocations.lock_tables"),
                           {"table_ids": sorted(set(table_ids))})
 
+    def try_lock_tables(self, table_ids: Sequence[int]) -> bool:
+        """:meth:`lock_tables` without waiting; False when another transaction has one.
+
+        Call inside a savepoint and roll it back on False: the locks already taken go with it.
+        """
+        row = self.conn.execute(query("allocations.try_lock_tables"),
+                                {"table_ids": sorted(set(table_ids))}).fetchone()
+        return bool(row and row[0])
+
     def expire_stale_holds(
         self, restaurant_id: int, table_ids: Sequence[int] | None = None
     ) -> list[int]:

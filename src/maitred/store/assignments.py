@@ -39,6 +39,17 @@ class Attempt:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadyJob:
+    """A queued ``process_booking`` job claimed to be done in the claimer's transaction."""
+
+    id: int
+    booking_id: int
+    trigger: str
+    version: int | None
+    correlation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Processed:
     """The outcome already recorded for one (booking, trigger, version)."""
 
@@ -109,6 +120,10 @@ class AssignmentRepository:
         row = self.conn.execute(query(key), {"name": name}).fetchone()
         return bool(row and row[0])
 
+    def lock(self, name: str) -> None:
+        """Wait for the advisory lock ``name``, held until the transaction ends."""
+        self.conn.execute(query("assignments.lock"), {"name": name})
+
     def advance_fence(self, booking_id: int, fence: int) -> bool:
         """Record the fencing token; False when a newer one already processed the booking."""
         row = self.conn.execute(query("assignments.advance_fence"),
@@ -158,3 +173,19 @@ class AssignmentRepository:
         assert row is not None
         job_id: int = row[0]
         return job_id
+
+    def claim_ready_jobs(self, restaurant_id: int, *, queue: str, task: str,
+                         limit: int) -> list[ReadyJob]:
+        """Up to ``limit`` runnable jobs for the restaurant's bookings, row-locked (see the
+        query); they stay queued unless :meth:`finish_jobs` marks them done before commit."""
+        rows = self.conn.execute(query("assignments.claim_ready_jobs"), {
+            "restaurant_id": restaurant_id, "queue": queue, "task": task, "limit": limit,
+        }).fetchall()
+        return [ReadyJob(*row) for row in rows]
+
+    def finish_jobs(self, job_ids: list[int]) -> None:
+        """Mark claimed jobs started and succeeded, in this transaction."""
+        if not job_ids:
+            return
+        self.conn.execute(query("assignments.start_jobs"), {"job_ids": job_ids})
+        self.conn.execute(query("assignments.finish_jobs"), {"job_ids": job_ids}).fetchall()

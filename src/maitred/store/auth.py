@@ -13,7 +13,8 @@ from typing import Literal
 
 from psycopg.rows import class_row
 
-from maitred.store.db import Connection
+from maitred.store import auth_cache
+from maitred.store.db import Connection, after_commit
 from maitred.store.queries import query
 
 Role = Literal["host", "manager", "admin"]
@@ -97,6 +98,7 @@ class StaffRepository:
     def revoke_token(self, staff_id: int, token_id: int) -> bool:
         row = self.conn.execute(query("auth.revoke_token"),
                                 {"staff_id": staff_id, "token_id": token_id}).fetchone()
+        self._forget_cached_tokens()
         return row is not None
 
     def memberships(self, staff_id: int) -> list[Membership]:
@@ -110,6 +112,7 @@ class StaffRepository:
                 {"restaurant_id": restaurant_id, "staff_id": staff_id, "role": role},
             ).fetchone()
         assert row is not None
+        self._forget_cached_tokens()
         return row
 
     def remove_membership(self, restaurant_id: int, staff_id: int) -> bool:
@@ -117,6 +120,7 @@ class StaffRepository:
             query("auth.remove_membership"),
             {"restaurant_id": restaurant_id, "staff_id": staff_id},
         ).fetchone()
+        self._forget_cached_tokens()
         return row is not None
 
     def members(self, restaurant_id: int) -> list[Member]:
@@ -129,6 +133,12 @@ class StaffRepository:
         rows = self.conn.execute(query("auth.lock_admins"),
                                  {"restaurant_id": restaurant_id}).fetchall()
         return [int(row[0]) for row in rows]
+
+    def _forget_cached_tokens(self) -> None:
+        # Who a token is and what they may do just changed: the API's few-second memory of
+        # token lookups (store/auth_cache.py) forgets now and again at the commit.
+        auth_cache.invalidate_all()
+        after_commit(self.conn, auth_cache.invalidate_all)
 
     def lock_setup(self) -> None:
         """Hold the first-run set-up lock until the transaction ends."""

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -70,13 +71,20 @@ class Database:
         request: those the staff member belongs to). The database enforces it with
         row-level security; rows of other restaurants look absent. None: unscoped.
         """
-        with self.pool.connection() as conn, translated(), conn.transaction():
-            if restaurants is not None:
-                scope = ",".join(str(int(r)) for r in sorted(set(restaurants)))
-                conn.execute(query("tenancy.scope"), {"restaurant_ids": scope})
-            tx = UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
-            yield tx
-            tx.events.flush()  # last, just before the commit: see store/events.py
+        with self.pool.connection() as conn:
+            try:
+                with translated(), conn.transaction():
+                    if restaurants is not None:
+                        scope = ",".join(str(int(r)) for r in sorted(set(restaurants)))
+                        conn.execute(query("tenancy.scope"), {"restaurant_ids": scope})
+                    tx = UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
+                    yield tx
+                    tx.events.flush()  # last, just before the commit: see store/events.py
+            except BaseException:
+                _AFTER_COMMIT.pop(conn, None)  # rolled back: nothing happened to tell
+                raise
+            for callback in _AFTER_COMMIT.pop(conn, ()):
+                callback()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -92,6 +100,19 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# Callbacks to run once the transaction on a connection has committed (see after_commit).
+_AFTER_COMMIT: weakref.WeakKeyDictionary[Connection, list[Callable[[], None]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run ``callback`` when the unit of work running on ``conn`` commits (never if it
+    rolls back). For in-process caches that must not outlive a change: forgetting at
+    statement time alone would let a concurrent reader re-learn the old value before the
+    commit makes the new one visible."""
+    _AFTER_COMMIT.setdefault(conn, []).append(callback)
 
 
 def _redacted(url: str) -> str:

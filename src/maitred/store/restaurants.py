@@ -61,6 +61,9 @@ POLICY_KEYS: dict[str, PolicySetting] = {
     "manual_assignment_session_enabled": PolicySetting(bool),
     # Tries before a booking goes to staff; more than ten only delays the host's call.
     "max_assignment_attempts": PolicySetting(int, 1, 10, "attempts"),
+    # A manual session left PROPOSED this long (no hold, nobody touching it) is ended;
+    # a minute is barely time to read the floor, past half a day the host has gone home.
+    "session_idle_seconds": PolicySetting(int, 60, 43200, "seconds"),
     # Covers the kitchen takes per booking slot; to stop pacing, leave the key unset.
     "pacing_covers_per_slot": PolicySetting(int, 1, 1000, "covers"),
 }

@@ -10,6 +10,8 @@ instead of checking first, so two tabs of one host opening the same booking get 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +23,17 @@ from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound, StaleVersion
 from maitred.store.queries import query
+from maitred.store.records import Booking
+
+# Floors read by SessionRepository.floor: by (host, port, database, restaurant), the
+# versions they were read at and their decoded lists. Every change to a floor bumps one of
+# those versions (store/floor.py, store/restaurants.py), so an entry is never wrong, only
+# unused.
+_FLOOR_VERSIONS = ("created_at", "tables_version", "adjacency_version", "policy_version")
+_FLOOR_PARTS = ("zones", "tables", "adjacency", "combinations", "turn_times")
+_FLOORS: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]] = OrderedDict()
+_FLOORS_LOCK = threading.Lock()
+_FLOORS_SIZE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,8 @@ class Session:
     created_at: datetime
     updated_at: datetime
     lapsed: bool
+    # Only from ``save``, for a session it ended: its tables' labels by id (as text).
+    table_labels: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,17 @@ class SessionRepository:
         if row is None:
             raise NotFound("booking", booking_id)
         return row[0], row[1]
+
+    def booking_with_policy(self, booking_id: int) -> tuple[Booking, dict[str, Any]]:
+        """The booking (any restaurant: the caller checks access) and its restaurant's
+        policy overrides, in one round trip."""
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(query("sessions.booking_with_policy"),
+                              {"booking_id": booking_id}).fetchone()
+        if row is None:
+            raise NotFound("booking", booking_id)
+        policy: dict[str, Any] = row.pop("restaurant_policy")
+        return Booking(**row), policy
 
     def restaurant_of_session(self, session_id: int) -> tuple[int, dict[str, Any]]:
         """The session's restaurant and that restaurant's policy overrides."""
@@ -169,6 +195,16 @@ class SessionRepository:
             raise StaleVersion("session", current.id, current.version, now.version)
         return saved
 
+    def release_hold(self, restaurant_id: int, hold_id: int) -> tuple[int, list[int]] | None:
+        """End a live hold and free its tables: (booking, tables), or None if not live.
+
+        What :meth:`maitred.store.allocations.AllocationRepository.release_hold` does in
+        four statements, in one, for the session hot path; its event is the caller's.
+        """
+        row = self.conn.execute(query("sessions.release_hold"), {
+            "restaurant_id": restaurant_id, "hold_id": hold_id}).fetchone()
+        return None if row is None else (int(row[0]), [int(t) for t in row[1]])
+
     def others_active(self, session: Session) -> list[Session]:
         """Other open sessions for the same booking (locked; busy ones skipped)."""
         with self.conn.cursor(row_factory=class_row(Session)) as cur:
@@ -181,11 +217,19 @@ class SessionRepository:
         self, session: Session, from_state: str | None, to_state: str, *, actor: str,
         reason: str = "", metadata: dict[str, Any] | None = None,
     ) -> None:
-        self.conn.execute(query("sessions.add_history"), {
-            "restaurant_id": session.restaurant_id, "session_id": session.id,
-            "from_state": from_state, "to_state": to_state, "actor": actor,
-            "reason": reason, "metadata": Jsonb(metadata or {}),
-        })
+        self.add_histories([(session, from_state, to_state, actor, reason, metadata)])
+
+    def add_histories(
+        self, moves: Sequence[tuple[Session, str | None, str, str, str,
+                                    dict[str, Any] | None]],
+    ) -> None:
+        """History rows (session, from, to, actor, reason, metadata), in one round trip."""
+        with self.conn.cursor() as cur:
+            cur.executemany(query("sessions.add_history"), [{
+                "restaurant_id": session.restaurant_id, "session_id": session.id,
+                "from_state": from_state, "to_state": to_state, "actor": actor,
+                "reason": reason, "metadata": Jsonb(metadata or {}),
+            } for session, from_state, to_state, actor, reason, metadata in moves])
 
     def history(self, restaurant_id: int, session_id: int) -> list[HistoryEntry]:
         with self.conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
@@ -211,12 +255,17 @@ class SessionRepository:
 
     def lapsed(
         self, *, restaurant_id: int | None = None, table_ids: Sequence[int] | None = None,
-        limit: int = 100,
+        limit: int = 100, idle_seconds: int | None = None,
     ) -> list[tuple[int, int]]:
-        """(session, restaurant) of sessions past their time, locked, skipping busy ones."""
+        """(session, restaurant) of sessions past their time, locked, skipping busy ones.
+
+        ``idle_seconds``: also PROPOSED sessions idle for longer than their restaurant's
+        ``session_idle_seconds`` policy (this when unset) since their last change.
+        """
         rows = self.conn.execute(query("sessions.lapsed"), {
             "restaurant_id": restaurant_id,
             "table_ids": None if table_ids is None else list(table_ids), "limit": limit,
+            "idle_seconds": idle_seconds,
         }).fetchall()
         return [(r[0], r[1]) for r in rows]
 
@@ -225,12 +274,35 @@ class SessionRepository:
         return [r[0] for r in rows]
 
     def floor(self, restaurant_id: int) -> dict[str, Any]:
-        """The restaurant row and its floor as JSON-decoded lists (see ``sessions.floor``)."""
+        """The restaurant row and its floor as JSON-decoded lists (see ``sessions.floor``).
+
+        The lists are remembered per database and restaurant with the versions they were
+        read at; while those versions hold, the database sends the row alone.
+        """
+        info = self.conn.info
+        key = (info.host, info.port, info.dbname, restaurant_id)
+        with _FLOORS_LOCK:
+            known = _FLOORS.get(key)
+        params: dict[str, Any] = {"restaurant_id": restaurant_id, "created_at": None,
+                                  "tables_version": None, "adjacency_version": None,
+                                  "policy_version": None}
+        if known is not None:
+            params.update(zip(_FLOOR_VERSIONS, known[0], strict=True))
         with self.conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query("sessions.floor"), {"restaurant_id": restaurant_id})
+            cur.execute(query("sessions.floor"), params)
             found = cur.fetchone()
         if found is None:
             raise NotFound("restaurant", restaurant_id)
+        if found["tables"] is None:  # unchanged since it was remembered
+            assert known is not None
+            found.update(known[1])
+            return found
+        versions = tuple(found[name] for name in _FLOOR_VERSIONS)
+        with _FLOORS_LOCK:
+            _FLOORS[key] = (versions, {name: found[name] for name in _FLOOR_PARTS})
+            _FLOORS.move_to_end(key)
+            while len(_FLOORS) > _FLOORS_SIZE:
+                _FLOORS.popitem(last=False)
         return found
 
     def labels(self, restaurant_id: int, table_ids: Sequence[int]) -> dict[int, str]:

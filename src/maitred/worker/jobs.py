@@ -80,3 +80,5 @@ def register(app: App) -> None:
     app.periodic(cron=every_5_s, periodic_id="recover")(
         app.task(name="maitred:recover_stalled", queue="housekeeping", pass_context=True,
                  queueing_lock="maitred:recover_stalled")(recover_stalled))
+    from maitred.worker import optimize_job  # the periodic optimizer (issue 6)
+    optimize_job.register(app)

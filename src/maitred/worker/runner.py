@@ -25,12 +25,24 @@ from maitred.worker import jobs
 
 QUEUES = ["assignments", "housekeeping"]
 
+# Bookings one coordinator transaction may settle: the job's own and up to BATCH - 1 others
+# queued for the same restaurant (see services/coordinator.py). One commit, one WAL flush
+# and one hold of the restaurant's event counter for them all.
+BATCH = 16
+
+# The queue's own bookkeeping (fetching, finishing, retrying jobs, heartbeats) commits
+# without waiting for the WAL flush. A crash of PostgreSQL may forget the last few of those
+# changes, never a booking's: a job then runs again and finds its outcome recorded (the
+# coordinator is idempotent), or is fetched again. The coordinator's own transactions,
+# which carry the bookings, the allocations and the event log, stay synchronous.
+QUEUE_CONNECTION = {"options": "-c synchronous_commit=off"}
+
 
 def build_app(database_url: str) -> procrastinate.App:
     """A procrastinate app on the database (its own small async pool)."""
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=database_url, min_size=1,
-                                                 max_size=3))
+                                                 max_size=3, kwargs=QUEUE_CONNECTION))
     jobs.register(app)
     return app
 
@@ -39,7 +51,7 @@ def context(db: Database, settings: Settings, stalled_after: float) -> dict[str,
     """What jobs reach through ``context.additional_context``."""
     return {"db": db, "settings": settings, "stalled_after": stalled_after,
             "coordinator": Coordinator(db, settings, rate=RateLimit(), breaker=DATABASE,
-                                       booking_locks=locks.backend(settings))}
+                                       booking_locks=locks.backend(settings), batch=BATCH)}
 
 
 def options(db: Database, settings: Settings, *, concurrency: int, heartbeat: float,

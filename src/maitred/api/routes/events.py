@@ -6,7 +6,9 @@ carries ``id:`` = the event's sequence number and ``event:`` = its kind
 that reconnects sends ``Last-Event-ID`` (browsers do so by themselves) and gets exactly the
 events after it: none missed, none twice. A comment line (``: ping``) every so often keeps
 proxies from closing a quiet connection. Staff of the restaurant only (any role); another
-restaurant's feed is a 404 like everything else of it.
+restaurant's feed is a 404 like everything else of it. A browser's EventSource, which
+cannot send an Authorization header, passes the token as ``?access_token=``
+(:mod:`maitred.api.stream_auth`).
 
 A client that does not ask for ``text/event-stream`` (a script, a poller behind a proxy
 that buffers streams) gets one JSON page instead: the events after ``Last-Event-ID``, at
@@ -24,8 +26,9 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from maitred.api.deps import DB, HostScope
+from maitred.api.deps import DB
 from maitred.api.schemas import Model
+from maitred.api.stream_auth import StreamScope
 from maitred.services import events
 from maitred.store.records import Event
 
@@ -63,7 +66,7 @@ class EventPage(Model):
                        "JSON page of the events after Last-Event-ID."}},
 )
 async def feed(
-    request: Request, scope: HostScope, db: DB,
+    request: Request, scope: StreamScope, db: DB,
     last_event_id: Annotated[int | None, Header(
         alias="Last-Event-ID", ge=0, le=2**63 - 1,
         description="Resume after this sequence number (what the client saw last).")] = None,

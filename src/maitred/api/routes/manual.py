@@ -14,13 +14,17 @@ policy), every session route answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Response
 
 from maitred.api.deps import DB, CurrentStaff, Idempotent, ServicesDep
 from maitred.api.routes import manual_compat
 from maitred.api.routes import manual_schemas as schemas
-from maitred.api.routes.manual_deps import On, SessionId, SessionPlace, place_of, render
+from maitred.api.routes.manual_deps import On, Place, SessionId, place_in, render
+from maitred.bootstrap import Services
 from maitred.services import sessions
+from maitred.services.staff import StaffMember
 from maitred.store.db import UnitOfWork
 
 router = APIRouter(prefix="/api/staff/manual", tags=["manual assignment"])
@@ -36,20 +40,23 @@ def open_session(
     A refused selection is still an answer (state ``PROPOSED``) whose ``violations`` say
     which table, held or taken by which booking and whom, free again when.
     """
-    place = place_of(services, staff, booking_id=body.booking_id)
+    def locate(tx: UnitOfWork) -> Place:
+        return place_in(tx, services.settings, staff, booking_id=body.booking_id)
 
-    def work(tx: UnitOfWork) -> schemas.Session:
+    def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.open_session(tx, services.settings, place.restaurant_id,
-                                            body.booking_id, place.actor, body.table_ids))
+                                            body.booking_id, place.actor, body.table_ids,
+                                            booking=place.booking))
 
-    return once.run(200, work)
+    return once.run_at(200, locate, work)
 
 
 @router.get("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
             summary="A session, judged against the floor right now")
-def get_session(services: ServicesDep, db: DB, place: SessionPlace,
+def get_session(services: ServicesDep, db: DB, staff: CurrentStaff,
                 session_id: SessionId) -> schemas.Session:
     with db.uow() as tx:
+        place = place_in(tx, services.settings, staff, session_id=session_id)
         return render(sessions.get_session(tx, services.settings, place.restaurant_id,
                                            session_id))
 
@@ -57,41 +64,50 @@ def get_session(services: ServicesDep, db: DB, place: SessionPlace,
 @router.put("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
             summary="Choose other tables")
 def change_selection(
-    services: ServicesDep, place: SessionPlace, body: schemas.SelectionIn, once: Idempotent,
+    services: ServicesDep, staff: CurrentStaff, body: schemas.SelectionIn, once: Idempotent,
     session_id: SessionId,
 ) -> Response:
     """``selectionVersion`` is the one you saw; if it moved on, a 409 carries the session."""
-    def work(tx: UnitOfWork) -> schemas.Session:
+    def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.change_selection(
             tx, services.settings, place.restaurant_id, session_id, place.actor,
             body.table_ids, body.selection_version))
 
-    return once.run(200, work)
+    return once.run_at(200, _session_place(services, staff, session_id), work)
 
 
 @router.put("/session/{session_id}/confirm", response_model=schemas.Session,
             dependencies=[On], summary="Seat the booking at the held tables")
 def confirm(
-    services: ServicesDep, place: SessionPlace, once: Idempotent, session_id: SessionId,
+    services: ServicesDep, staff: CurrentStaff, once: Idempotent, session_id: SessionId,
 ) -> Response:
     """Needs ``HELD`` and an unexpired hold (else 409 with the state, ``EXPIRED`` included)."""
-    def work(tx: UnitOfWork) -> schemas.Session:
+    def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.confirm(tx, services.settings, place.restaurant_id,
                                        session_id, place.actor))
 
-    return once.run(200, work)
+    return once.run_at(200, _session_place(services, staff, session_id), work)
 
 
 @router.delete("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
                summary="Cancel the session and give its tables back")
 def cancel(
-    services: ServicesDep, place: SessionPlace, once: Idempotent, session_id: SessionId,
+    services: ServicesDep, staff: CurrentStaff, once: Idempotent, session_id: SessionId,
 ) -> Response:
-    def work(tx: UnitOfWork) -> schemas.Session:
+    def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.cancel(tx, services.settings, place.restaurant_id, session_id,
                                       place.actor))
 
-    return once.run(200, work)
+    return once.run_at(200, _session_place(services, staff, session_id), work)
+
+
+def _session_place(
+    services: Services, staff: StaffMember, session_id: int
+) -> Callable[[UnitOfWork], Place]:
+    def locate(tx: UnitOfWork) -> Place:
+        return place_in(tx, services.settings, staff, session_id=session_id)
+
+    return locate
 
 
 # The compatibility routes ride on this router, so the app registers one module.

@@ -15,8 +15,12 @@ from fastapi import Depends, Path
 from maitred import errors
 from maitred.api.deps import CurrentStaff, ServicesDep
 from maitred.api.routes import manual_schemas as schemas
+from maitred.config import Settings
 from maitred.services import sessions
 from maitred.services.session_answers import SessionAnswer
+from maitred.services.staff import StaffMember
+from maitred.store.db import UnitOfWork
+from maitred.store.records import Booking
 from maitred.store.sessions import SessionRepository
 
 SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -28,6 +32,7 @@ class Place:
 
     restaurant_id: int
     actor: sessions.Actor
+    booking: Booking | None = None  # the booking named, as the transaction read it
 
 
 def place_of(
@@ -36,26 +41,37 @@ def place_of(
 ) -> Place:
     """The restaurant behind the id, if the caller works there (else a plain 404)."""
     with services.db.uow() as tx:
-        repo = SessionRepository(tx.conn)
-        if booking_id is not None:
-            restaurant_id, policy = repo.restaurant_of_booking(booking_id)
-            missing: errors.NotFound = errors.NotFound("booking", booking_id)
-        else:
-            assert session_id is not None
-            restaurant_id, policy = repo.restaurant_of_session(session_id)
-            missing = errors.NotFound("session", session_id)
+        return place_in(tx, services.settings, staff, booking_id=booking_id,
+                        session_id=session_id, gated=gated)
+
+
+def place_in(
+    tx: UnitOfWork, settings: Settings, staff: StaffMember, *, booking_id: int | None = None,
+    session_id: int | None = None, gated: bool = True,
+) -> Place:
+    """:func:`place_of` inside the request's own transaction (see ``Once.run_at``)."""
+    repo = SessionRepository(tx.conn)
+    booking = None
+    if booking_id is not None:
+        booking, policy = repo.booking_with_policy(booking_id)
+        restaurant_id = booking.restaurant_id
+        missing: errors.NotFound = errors.NotFound("booking", booking_id)
+    else:
+        assert session_id is not None
+        restaurant_id, policy = repo.restaurant_of_session(session_id)
+        missing = errors.NotFound("session", session_id)
     if staff.role_in(restaurant_id) is None:
         raise missing  # another restaurant's ids look exactly like missing ones
     # The settings' default under the restaurant's own switch (as floors.flags_of merges).
-    enabled = (services.settings.feature_flags() | policy).get(
-        "manual_assignment_session_enabled", True)
+    enabled = policy.get("manual_assignment_session_enabled",
+                         settings.manual_assignment_session_enabled)
     if gated and not enabled:
         raise errors.NotFound("route", "manual session",
                               "manual assignment sessions are switched off here")
-    return Place(restaurant_id, sessions.Actor(staff.id))
+    return Place(restaurant_id, sessions.Actor(staff.id), booking)
 
 
-def switched_on(services: ServicesDep) -> None:
+async def switched_on(services: ServicesDep) -> None:
     if not services.settings.manual_assignment_session_enabled:
         raise errors.NotFound("route", "manual session",
                               "manual assignment sessions are switched off here")

@@ -16,6 +16,7 @@ from maitred.api import schemas
 from maitred.api.deps import DB, HostScope, Idempotent, ManagerScope, ServicesDep
 from maitred.config import Settings
 from maitred.engine.policy import Policy
+from maitred.services import sessions
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Restaurant
 
@@ -29,6 +30,7 @@ def effective(settings: Settings, overrides: dict[str, Any]) -> dict[str, Any]:
         if f.name not in ("turn_times", "service_periods")
     }
     values["hold_ttl_seconds"] = settings.hold_ttl_seconds
+    values[sessions.IDLE_POLICY_KEY] = sessions.IDLE_SECONDS
     values.update(settings.feature_flags())
     values.update(overrides)
     return values

@@ -209,3 +209,10 @@ SELECT id, table_id FROM moved;
 SELECT count(pg_advisory_xact_lock(key)) FROM (
     SELECT hashtextextended('table:' || t, 0) AS key
     FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;
+
+-- name: try_lock_tables
+-- lock_tables without waiting: true when every table's lock was taken. Some may have been
+-- taken when the answer is false; the caller rolls its savepoint back, which frees them.
+SELECT coalesce(bool_and(pg_try_advisory_xact_lock(key)), true) FROM (
+    SELECT hashtextextended('table:' || t, 0) AS key
+    FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;

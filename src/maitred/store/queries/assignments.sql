@@ -90,3 +90,48 @@ LEFT JOIN booking_assignment_idempotency p
    AND p.booking_version = coalesce(%(booking_version)s::integer, b.version)
 WHERE b.restaurant_id = %(restaurant_id)s AND b.id = %(booking_id)s
 FOR UPDATE OF b;
+-- name: claim_ready_jobs
+-- Queued jobs of one task whose bookings belong to the restaurant, as procrastinate's own
+-- fetch would pick them (runnable now, first of their lock, no job of their lock running),
+-- in queue order; the jobs row-locked, then their bookings, skipping rows another
+-- transaction holds (a worker fetching jobs skips ours in turn until we commit). The
+-- bookings are locked apart from the jobs: a job another worker has just started is
+-- dropped on its own row, without our holding that worker's booking.
+WITH claimed AS (
+    SELECT j.id, (j.args->>'booking_id')::bigint AS booking_id, j.args->>'trigger' AS trigger,
+           (j.args->>'version')::integer AS version,
+           j.args->>'correlation_id' AS correlation_id, j.priority
+    FROM procrastinate_jobs j
+    WHERE j.status = 'todo' AND j.queue_name = %(queue)s AND j.task_name = %(task)s
+      AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+      AND EXISTS (SELECT 1 FROM bookings r WHERE r.id = (j.args->>'booking_id')::bigint
+                  AND r.restaurant_id = %(restaurant_id)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM procrastinate_jobs o
+          WHERE j.lock IS NOT NULL AND o.lock = j.lock AND o.id <> j.id
+            AND (o.status = 'doing'
+                 OR (o.status = 'todo' AND (o.priority > j.priority
+                                            OR (o.priority = j.priority AND o.id < j.id)))))
+    ORDER BY j.priority DESC, j.id
+    LIMIT %(limit)s
+    FOR UPDATE OF j SKIP LOCKED
+)
+SELECT c.id, c.booking_id, c.trigger, c.version, c.correlation_id
+FROM claimed c JOIN bookings b ON b.id = c.booking_id
+ORDER BY c.priority DESC, c.id
+FOR UPDATE OF b SKIP LOCKED;
+
+-- name: start_jobs
+-- Claimed jobs as a worker's fetch would leave them (procrastinate logs them 'started').
+UPDATE procrastinate_jobs SET status = 'doing'
+WHERE id = ANY(%(job_ids)s::bigint[]) AND status = 'todo';
+
+-- name: finish_jobs
+-- Then finished by procrastinate's own function ('succeeded', attempts counted), in the
+-- transaction that did their work.
+SELECT procrastinate_finish_job_v1(id, 'succeeded'::procrastinate_job_status, false)
+FROM unnest(%(job_ids)s::bigint[]) AS id;
+
+-- name: lock
+-- try_lock, waiting for the lock instead of giving up (the holder commits in milliseconds).
+SELECT pg_advisory_xact_lock(hashtextextended(%(name)s, 0));

@@ -74,7 +74,13 @@ RETURNING id, restaurant_id, booking_id, created_by, state, selection, selection
     context_version, policy_version, snapshot_hash, snapshot_parts, hold_id, expires_at,
     tables_version, adjacency_version, flags_version, window_version, holds_version,
     assignments_version, version, created_at, updated_at,
-    (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed;
+    (state IN ('PROPOSED', 'HELD') AND expires_at <= now()) AS lapsed,
+    -- The selection's labels, for the answer of a session that just ended (it shows no
+    -- floor, so nothing else would read them).
+    CASE WHEN state NOT IN ('PROPOSED', 'HELD') THEN
+        (SELECT coalesce(jsonb_object_agg(t.id, t.label), '{}') FROM table_inventory t
+         WHERE t.restaurant_id = manual_assignment_sessions.restaurant_id
+           AND t.id = ANY(manual_assignment_sessions.selection)) END AS table_labels;
 
 -- name: add_history
 INSERT INTO manual_assignment_session_history (restaurant_id, session_id, from_state, to_state,
@@ -117,10 +123,19 @@ ORDER BY upper(a.during) DESC
 LIMIT 1;
 
 -- name: lapsed
--- Sessions past their time: HELD ones whose hold ran out, PROPOSED ones left idle. SKIP
--- LOCKED: a session a host is confirming right now is theirs to finish, not the sweeper's.
+-- Sessions past their time: HELD ones whose hold ran out, PROPOSED ones left idle (by
+-- their expiry, or, with idle_seconds given, by their restaurant's current
+-- session_idle_seconds policy since their last change, so a shortened policy applies to
+-- sessions already open). SKIP LOCKED: a session a host is confirming right now is theirs
+-- to finish, not the sweeper's.
 SELECT id, restaurant_id FROM manual_assignment_sessions
-WHERE state IN ('PROPOSED', 'HELD') AND expires_at <= now()
+WHERE state IN ('PROPOSED', 'HELD')
+  AND (expires_at <= now()
+       OR (state = 'PROPOSED' AND %(idle_seconds)s::integer IS NOT NULL
+           AND updated_at + make_interval(secs => coalesce(
+                   (SELECT (r.policy ->> 'session_idle_seconds')::integer FROM restaurants r
+                    WHERE r.id = manual_assignment_sessions.restaurant_id),
+                   %(idle_seconds)s::integer)) <= now()))
   AND (%(restaurant_id)s::bigint IS NULL OR restaurant_id = %(restaurant_id)s)
   AND (%(table_ids)s::bigint[] IS NULL OR EXISTS (
       SELECT 1 FROM table_hold_members m
@@ -144,9 +159,15 @@ SELECT session_id FROM table_holds WHERE id = %(hold_id)s;
 -- name: floor
 -- A restaurant's whole floor in one round trip: the row itself, then its zones, tables,
 -- adjacency, listed combinations and turn times as JSON arrays (the manual session path
--- reads this on every call; six separate queries cost six round trips).
+-- reads this on every call; six separate queries cost six round trips). When the caller
+-- already knows the floor at these versions (every change to it bumps one of them), the
+-- arrays come back NULL and are not built at all.
 SELECT r.id, r.name, r.timezone, r.slot_minutes, r.policy, r.policy_version,
        r.tables_version, r.adjacency_version, r.created_at, r.updated_at,
+       f.zones, f.tables, f.adjacency, f.combinations, f.turn_times
+FROM restaurants r
+LEFT JOIN LATERAL (
+    SELECT
        coalesce((SELECT json_agg(json_build_object('id', z.id, 'code', z.code))
                  FROM zones z WHERE z.restaurant_id = r.id), '[]') AS zones,
        coalesce((SELECT json_agg(json_build_object(
@@ -167,7 +188,12 @@ SELECT r.id, r.name, r.timezone, r.slot_minutes, r.policy, r.policy_version,
        coalesce((SELECT json_agg(json_build_array(tt.max_party_size, tt.minutes)
                                  ORDER BY tt.max_party_size)
                  FROM turn_times tt WHERE tt.restaurant_id = r.id), '[]') AS turn_times
-FROM restaurants r WHERE r.id = %(restaurant_id)s;
+    WHERE NOT (r.created_at = %(created_at)s::timestamptz
+               AND r.tables_version = %(tables_version)s::bigint
+               AND r.adjacency_version = %(adjacency_version)s::bigint
+               AND r.policy_version = %(policy_version)s::bigint) IS TRUE
+) f ON true
+WHERE r.id = %(restaurant_id)s;
 
 -- name: labels
 SELECT id, label FROM table_inventory
@@ -186,3 +212,32 @@ WHERE restaurant_id = %(restaurant_id)s AND booking_id = %(booking_id)s
   AND id <> %(session_id)s AND state IN ('PROPOSED', 'HELD')
 ORDER BY id
 FOR UPDATE SKIP LOCKED;
+
+-- name: release_hold
+-- A session giving its hold back, in one statement: allocations.release_hold's lock, end
+-- and freeing of the tables (lock_hold, get_hold, delete_hold_allocations, end_hold) for a
+-- live hold. Nothing comes back when the hold is not live (ended, or past its TTL); the
+-- caller then reads why.
+WITH ended AS (
+    UPDATE table_holds SET status = 'released', ended_at = now()
+    WHERE restaurant_id = %(restaurant_id)s AND id = %(hold_id)s AND status = 'active'
+      AND expires_at > now()
+    RETURNING id, booking_id
+), freed AS (
+    DELETE FROM allocations WHERE hold_id IN (SELECT id FROM ended)
+)
+SELECT e.booking_id,
+       coalesce((SELECT array_agg(m.table_id ORDER BY m.table_id)
+                 FROM table_hold_members m WHERE m.hold_id = e.id), '{}') AS table_ids
+FROM ended e;
+
+-- name: booking_with_policy
+-- restaurant_of_booking and bookings.get in one statement: the booking a session route
+-- names, and its restaurant's policy (membership and switches are checked against it).
+SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
+    b.duration_minutes, b.state, b.status, b.version, b.source, b.zone_preference_id,
+    b.tags_preference, b.notes, b.locked, b.assignment_attempts, b.assigned_at,
+    b.assignment_strategy, b.created_seq, b.created_by, b.created_at, b.updated_at,
+    b.cancelled_at, r.policy AS restaurant_policy
+FROM bookings b JOIN restaurants r ON r.id = b.restaurant_id
+WHERE b.id = %(booking_id)s;
