@@ -4,6 +4,7 @@ demo get their jobs too."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 from tests.integration.pipeline_support import SETTINGS, book_many, build_hall
@@ -149,3 +150,24 @@ def test_the_demo_day_is_queued_for_the_pipeline(db: Database) -> None:
             "ON b.id = (j.args->>'booking_id')::bigint WHERE b.restaurant_id = %s "
             "AND j.status = 'todo'", [loaded.restaurant_id]).fetchone()
     assert queued == (len(unpinned),)
+
+
+def test_a_second_batch_on_one_restaurant_waits_for_the_first_before_planning(
+    db: Database,
+) -> None:
+    hall = build_hall(db, size=12)
+    [booking_id] = book_many(db, hall, 1)
+    done: list[str] = []
+    with db.uow() as first_batch:
+        locks.serialize(first_batch, hall.restaurant_id)
+        worker = threading.Thread(target=lambda: done.append(Coordinator(
+            db, SETTINGS, batch=4).process(booking_id, "creation", version=1).outcome))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive()  # waiting for the restaurant, having written nothing
+        with db.connection() as conn:
+            attempts = conn.execute("SELECT count(*) FROM booking_assignment_attempts "
+                                    "WHERE booking_id = %s", [booking_id]).fetchone()
+        assert attempts == (0,)
+    worker.join(30)
+    assert done == ["assigned"]

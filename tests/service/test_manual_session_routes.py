@@ -224,3 +224,25 @@ def test_the_idle_timeout_is_a_policy_key_ranged_like_the_others(
                               {"id": opened["id"]}).fetchone()
     assert row is not None
     assert 240 < float(row[0]) <= 300
+
+
+def test_a_404_for_a_session_not_found_is_not_remembered_for_the_key(
+    room: Room, member: Any,
+) -> None:
+    anna = member("host")
+    first = anna.post(SESSION, {"bookingId": room.booking(2)}).json()
+    # The next session's id does not exist yet: its confirm is a 404...
+    early = anna.put(f"{SESSION}/{first['id'] + 1}/confirm", key="confirm-next")
+    assert early.status_code == 404
+    # ...and once that session exists and holds a table, the same key confirms it: the 404
+    # was never stored as the key's answer.
+    second = anna.post(SESSION, {"bookingId": room.booking(4, minutes_after_seven=200),
+                                 "tableIds": [room.tables["T3"]]}).json()
+    assert (second["id"], second["state"]) == (first["id"] + 1, "HELD")
+    done = anna.put(f"{SESSION}/{second['id']}/confirm", key="confirm-next")
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "CONFIRMED"
+    assert "idempotent-replayed" not in done.headers
+    again = anna.put(f"{SESSION}/{second['id']}/confirm", key="confirm-next")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == done.json()

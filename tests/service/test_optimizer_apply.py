@@ -7,6 +7,7 @@ The Bistro's main room (:class:`tests.service.conftest.Room`), joins switched of
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from tests.http_fixtures import Person
 from tests.service.conftest import Room
 
+from maitred import errors
 from maitred.services import optimizer_apply
 from maitred.services.optimizer import Proposal
 from maitred.store.db import UnitOfWork
@@ -235,3 +237,42 @@ def test_losing_every_race_gives_up_after_the_bounded_retries(room: Room) -> Non
     assert _tables(room, two) == ["T3"]
     assert _tables(room, six) == []
     _no_overlap(room)
+
+
+def test_an_apply_racing_a_confirm_in_another_thread_never_double_books(room: Room) -> None:
+    four, two, six = _chain(room)
+    rival = room.booking(2)
+    gate = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def host() -> None:
+        gate.wait()
+        try:
+            _assign(room, rival, "T1")
+            results["host"] = "seated"
+        except errors.TableUnavailable as exc:
+            results["host"] = exc
+
+    def optimizer() -> None:
+        gate.wait()
+        results["optimizer"] = optimizer_apply.with_retries(
+            _run_in(room), room.services.settings, room.restaurant_id,
+            date.fromisoformat(DAY))
+
+    threads = [threading.Thread(target=host), threading.Thread(target=optimizer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    outcome = results["optimizer"]
+    assert isinstance(outcome, optimizer_apply.Outcome)
+    assert outcome.applied is True       # T2 stays free whoever wins T1
+    _no_overlap(room)
+    assert _tables(room, six) == ["T4"]
+    assert _tables(room, four) == ["T3"]
+    if results["host"] == "seated":
+        assert _tables(room, rival) == ["T1"]
+        assert _tables(room, two) == ["T2"]
+    else:                                 # the optimizer got T1 first; the host was told
+        assert isinstance(results["host"], errors.TableUnavailable)
+        assert _tables(room, rival) == []

@@ -26,8 +26,10 @@ def test_the_bench_writes_its_section_with_a_row_per_chosen_instance(tmp_path: P
     [row] = [line for line in text.splitlines() if line.startswith("| small-l1.0-s1 |")]
     cells = [c.strip() for c in row.strip("|").split("|")]
     online, after, offline = int(cells[2]), int(cells[3]), int(cells[4])
-    moves = int(cells[9])
+    moves = int(cells[10])
     assert online <= after
+    ceiling, any_moves = int(cells[6]), int(cells[8])
+    assert after <= ceiling <= any_moves
     assert moves <= 5
     assert float(cells[5]) == round(after / offline, 3)
     assert cells[-1] == "yes"

@@ -81,10 +81,12 @@ def create_app(settings: Settings, services: bootstrap.Services | None = None) -
     metrics.install(app, measured := metrics.Metrics())
     app.state.metrics = measured
     app.include_router(health.router)
-    for module in (me, restaurants, policy, zones, tables, adjacency, combinations, bookings):
-        app.include_router(module.router, responses=PROBLEMS)
+    # The host stand's hot path first: routes are matched in order, and these are called
+    # several times a second per host (their prefixes overlap no other router's).
     app.include_router(manual.router, responses=PROBLEMS)
     app.include_router(ops.router, responses=PROBLEMS)
+    for module in (me, restaurants, policy, zones, tables, adjacency, combinations, bookings):
+        app.include_router(module.router, responses=PROBLEMS)
     app.include_router(assignments.router, responses=PROBLEMS)
     app.include_router(webhooks.router, responses=PROBLEMS)
     app.include_router(events.router, responses=PROBLEMS)

@@ -50,23 +50,33 @@ class Once:
 
     def run_at(
         self, status_code: int, locate: Callable[[UnitOfWork], P],
-        work: Callable[[UnitOfWork, P], BaseModel | None],
+        work: Callable[[UnitOfWork, P], BaseModel | None], *, after_claim: bool = False,
     ) -> Response:
-        """:meth:`run`, with ``locate`` first in the same transaction, before the key is
-        claimed: it finds where the request acts and checks the caller may act there (a
-        route naming a booking, not a restaurant). Its refusal (a 404) is not remembered
-        for the key, exactly as a refusal of the route's dependencies is not; what it
-        returns is handed to ``work``. One connection, one transaction per request."""
-        claimed = False
+        """:meth:`run`, with ``locate`` in the same transaction: it finds where the request
+        acts and checks the caller may act there (a route naming a booking or a session,
+        not a restaurant), and what it returns is handed to ``work``. Its refusal (a 404)
+        is never remembered for the key, exactly as a refusal of the route's dependencies
+        is not. One connection, one transaction per request.
+
+        ``locate`` runs before the key is claimed, unless ``after_claim``: then it may lock
+        the row the work changes (a twin request waits on the key first, so the two never
+        wait on each other), saving a read.
+        """
+        claimed = locating = False
         try:
             with self.idempotency.db.uow(actor=self.actor, correlation_id=self.key,
                                          restaurants=self.restaurants) as tx:
-                where = locate(tx)
+                if not after_claim:
+                    where = locate(tx)
                 began = self.idempotency.begin(tx, self.staff_id, self.key, self.method,
                                                self.path, self.body)
                 if isinstance(began, Replay):
                     return _response(began.status_code, began.body, replayed=True)
                 claimed = True
+                if after_claim:
+                    locating = True
+                    where = locate(tx)
+                    locating = False
                 result = work(tx, where)
                 # What FastAPI's jsonable_encoder makes of a model, at a fraction of the cost
                 # (it walks the dumped dict again; profiling put it first on this path).
@@ -75,7 +85,7 @@ class Once:
                 self.idempotency.finish(tx, began, status_code, body)
         except errors.MaitredError as exc:
             # A refusal of the key itself (reused for another request) is not an answer.
-            if not claimed or not _worth_remembering(exc):
+            if not claimed or locating or not _worth_remembering(exc):
                 raise
             status, problem = problem_of(exc, self.path)
             earlier = self.idempotency.remember(self.staff_id, self.key, self.method,

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -73,6 +74,11 @@ class Result:
     p50_ms: dict[str, float]
     p99_ms: dict[str, float]
     double_booked_minutes: float
+    calls: int = 0
+    # CPU the server process(es) spent per call: unlike latency, barely moved by other
+    # work on a shared machine, so runs on a busy machine still compare. None: unknown.
+    server_cpu_ms: float | None = None
+    load: float | None = None  # the machine's 1-minute load average when the run ended
 
     @property
     def rate(self) -> float:
@@ -197,6 +203,7 @@ def run(db: Database, base: str, clients: int, seconds: float) -> Result:
     place = build(db, clients, bookings_per_client=150)
     tallies = [Tally() for _ in range(clients)]
     share = len(place.bookings) // clients
+    cpu_before = server_cpu_seconds(base)
     started = time.perf_counter()
     stop = started + seconds
     threads = [threading.Thread(target=client_loop, args=(
@@ -207,18 +214,47 @@ def run(db: Database, base: str, clients: int, seconds: float) -> Result:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu_after = server_cpu_seconds(base)
     merged: dict[str, list[float]] = {}
     for t in tallies:
         for kind, values in t.latencies.items():
             merged.setdefault(kind, []).extend(values)
     merged["all"] = [v for values in list(merged.values()) for v in values]
+    calls = len(merged["all"])
+    cpu_ms = (None if cpu_before is None or cpu_after is None or not calls
+              else (cpu_after - cpu_before) * 1000 / calls)
     return Result(
         clients, elapsed, sum(t.sessions for t in tallies), sum(t.confirmed for t in tallies),
         sum(t.cancelled for t in tallies), sum(t.conflicts for t in tallies),
         sum(t.errors for t in tallies),
         {k: _percentile(v, 50) for k, v in merged.items()},
         {k: _percentile(v, 99) for k, v in merged.items()},
-        double_booked_minutes(db))
+        double_booked_minutes(db), calls, cpu_ms,
+        os.getloadavg()[0] if hasattr(os, "getloadavg") else None)
+
+
+# The server process behind each base URL (see serving), for server_cpu_seconds.
+_SERVER_PIDS: dict[str, int] = {}
+
+
+def server_cpu_seconds(base: str) -> float | None:
+    """CPU seconds used so far by the server at ``base`` and its worker processes (Linux
+    ``/proc``; None elsewhere or when the server was not started by :func:`serving`)."""
+    pid = _SERVER_PIDS.get(base)
+    proc = Path("/proc")
+    if pid is None or not (proc / str(pid) / "stat").exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        # After the command: state, ppid, ... utime and stime are the 12th and 13th.
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def app_from_environment() -> Any:
@@ -241,6 +277,7 @@ def serving(database_url: str, workers: int = 1) -> Iterator[str]:
                "--no-access-log", "--loop", SERVER_LOOP, "--http", SERVER_HTTP]
     child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url})
     base = f"http://127.0.0.1:{port}"
+    _SERVER_PIDS[base] = child.pid
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -256,6 +293,7 @@ def serving(database_url: str, workers: int = 1) -> Iterator[str]:
         httpx.get(f"{base}{SESSION}/1", timeout=10)
         yield base
     finally:
+        _SERVER_PIDS.pop(base, None)
         child.terminate()
         child.wait(timeout=15)
 
@@ -271,19 +309,25 @@ def markdown(results: list[Result], *, seconds: float, where: str) -> str:
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores.",
         "",
         "| N | sessions/s | open p50/p99 | confirm p50/p99 | cancel p50/p99 | all p50/p99 "
-        "| confirmed | conflicts | errors | double-booked table-minutes |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| server CPU ms/call | load | confirmed | conflicts | errors "
+        "| double-booked table-minutes |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         def cell(kind: str, r: Result = r) -> str:
             if kind not in r.p50_ms:
                 return "-"
             return f"{r.p50_ms[kind]:.1f} / {r.p99_ms[kind]:.1f}"
+        cpu = "-" if r.server_cpu_ms is None else f"{r.server_cpu_ms:.2f}"
+        load = "-" if r.load is None else f"{r.load:.1f}"
         lines.append(
             f"| {r.clients} | {r.rate:.1f} | {cell('open')} | {cell('confirm')} | "
-            f"{cell('cancel')} | {cell('all')} | {r.confirmed} | {r.conflicts} | {r.errors} "
-            f"| {r.double_booked_minutes:g} |")
-    lines += ["", "Target: p99 <= 25 ms per call at N = 8; double-booked minutes must be 0."]
+            f"{cell('cancel')} | {cell('all')} | {cpu} | {load} | {r.confirmed} | "
+            f"{r.conflicts} | {r.errors} | {r.double_booked_minutes:g} |")
+    lines += ["", "Target: p99 <= 25 ms per call at N = 8; double-booked minutes must be 0. "
+              "Server CPU per call (all its processes) hardly depends on other work on the "
+              "machine; latency does: read it with the load column (1-minute load average "
+              "at the end of the run; 2 cores)."]
     return "\n".join(lines)
 
 

@@ -55,10 +55,14 @@ def party_of(index: DayIndex, b: int) -> Party:
 
 
 def value_of_accepting(index: DayIndex, promised: Sequence[int], newcomer: int,
-                       expected: Sequence[tuple[Party, float]]) -> float | None:
+                       expected: Sequence[tuple[Party, float]],
+                       volumes: Sequence[float] = (1.0,)) -> list[float] | None:
     """Relaxed covers of the evening with ``newcomer`` seated minus without it (its own
-    covers included); ``None`` if the solver gives no answer. ``expected``: the parties
-    still expected, each with how many of it are expected (any non-negative number)."""
+    covers included), once per volume; ``None`` if the solver gives no answer.
+
+    ``expected``: the parties still expected, each with how many of it are expected (any
+    non-negative number); ``volumes``: scenarios of the demand still to come, as
+    multiples of ``expected`` (the programme is built once and re-solved per volume)."""
     kind_of, count = table_kinds(index)
     sure: dict[Party, float] = {}
     maybe: dict[Party, float] = {}
@@ -73,25 +77,26 @@ def value_of_accepting(index: DayIndex, promised: Sequence[int], newcomer: int,
         return None
     objective = lp.Objective()
     objective.SetMaximization()
-    newcomer_key = party_of(index, newcomer)
     rows = [(key, n, n) for key, n in sure.items()] + \
-        [(key, 0.0, n) for key, n in maybe.items()] + [(newcomer_key, 0.0, 0.0)]
+        [(key, 0.0, n) for key, n in maybe.items()] + [(party_of(index, newcomer), 0.0, 0.0)]
     moments = sorted({key.start for key, _, _ in rows})
     usage: list[dict[int, list[tuple[pywraplp.Variable, int]]]] = [{} for _ in count]
     classes_of: dict[tuple[int, ...], set[tuple[int, ...]]] = {}
+    demand_rows: list[tuple[pywraplp.Constraint, float]] = []
     newcomer_row = None
-    for key, low, high in rows:
-        options, start, end, party = key.options, key.start, key.end, key.size
-        if options not in classes_of:  # parties of one size share their table kinds
-            classes_of[options] = {tuple(sorted(kind_of[t] for t in index.seats[s].tables))
-                                   for s in options}
+    for number, (key, low, high) in enumerate(rows):
+        if key.options not in classes_of:  # parties of one size share their table kinds
+            classes_of[key.options] = {tuple(sorted(kind_of[t] for t in index.seats[s].tables))
+                                       for s in key.options}
         row = lp.Constraint(low, high)
+        if len(sure) <= number < len(rows) - 1:
+            demand_rows.append((row, high))
         newcomer_row = row
-        present = [m for m in moments if start <= m < end]
-        for kinds in classes_of[options]:
+        present = [m for m in moments if key.start <= m < key.end]
+        for kinds in classes_of[key.options]:
             var = lp.NumVar(0.0, pywraplp.Solver.infinity(), "")
             row.SetCoefficient(var, 1.0)
-            objective.SetCoefficient(var, float(party))
+            objective.SetCoefficient(var, float(key.size))
             for kind in set(kinds):
                 for m in present:
                     usage[kind].setdefault(m, []).append((var, kinds.count(kind)))
@@ -100,12 +105,17 @@ def value_of_accepting(index: DayIndex, promised: Sequence[int], newcomer: int,
             capacity = lp.Constraint(0.0, float(count[kind]))
             for var, taken in terms:
                 capacity.SetCoefficient(var, float(taken))
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    without = objective.Value()
     assert newcomer_row is not None  # the newcomer's row is always the last one
-    newcomer_row.SetBounds(1.0, 1.0)
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    return float(objective.Value() - without)
-
+    values = []
+    for volume in volumes:
+        for row, high in demand_rows:
+            row.SetBounds(0.0, high * volume)
+        newcomer_row.SetBounds(0.0, 0.0)
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        without = objective.Value()
+        newcomer_row.SetBounds(1.0, 1.0)
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        values.append(float(objective.Value() - without))
+    return values

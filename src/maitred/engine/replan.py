@@ -22,11 +22,15 @@ per (booking, option), one ``AtMostOne`` per table per arrival time) with, per b
 first, then fewer moves. CP-SAT starts from the current plan (a hint that is always
 feasible) and its bound gives the optimality gap of the bounded problem.
 
-Large days are kept to a few seconds by leaving out the options that cannot matter: a
-waiting party's options are all kept, but a seated party may move only to options whose
-tables someone it could make room for (a waiting party, or a seated party already in
-the model) could use, widened twice. On the 60-table shared days this keeps every
-option the best 20-move plans used while cutting the model by more than half.
+Small days (up to ``NARROW_PAIRS`` pairs) get the whole model. On larger ones CP-SAT
+alone rarely finds an improving chain of moves in seconds (on the 60-table shared days it
+often returned the current plan after 30 s), so :func:`_best_within` narrows the model
+with the LP relaxation of the bounded problem (its value is also the proven ceiling
+reported as ``covers_bound``) and searches in three steps: a small bounded model, a
+*loose* one allowed to over-spend the budget whose changes are then cut into independent
+chains and re-assembled within the budget (a knapsack), and a wider bounded model from the
+best of those. The time limit bounds the CP-SAT searches; building the models and the LP
+adds about a second on a 60-table day.
 
 Pure: no I/O, no clock (CP-SAT measures its own time budget).
 """
@@ -51,14 +55,18 @@ from maitred.engine.repair import UNSEATED
 WORKERS = 2
 # Above this many (booking, option) pairs the model is narrowed (see the docstring).
 NARROW_PAIRS = 3_000
-# Narrowing keeps the pairs the LP relaxation uses or whose reduced profit is within this
-# many covers of zero; LP_MOVE_COST (covers) makes moving cost something in the LP.
+# Narrowed models keep the pairs the LP relaxation uses plus this many more, those with the
+# best reduced profit (every party's current option is always kept). LP_MOVE_COST (covers)
+# makes a move cost something in the LP, so its answer does not move parties for nothing.
 FIRST_PAIRS = 1_000
 SECOND_PAIRS = 2_500
 LP_MOVE_COST = 0.01
-# Share of the budget the first (LP-support) model may take, and the least time worth
-# giving the wider second one.
-FIRST_SHARE = 0.6
+# The loose model may spend this many times the move budget.
+LOOSE_FACTOR = 3
+# Shares of the time left that the first and the loose models may take; the last model
+# gets the rest, if at least MIN_SECOND_SECONDS.
+FIRST_SHARE = 0.2
+LOOSE_SHARE = 0.5
 MIN_SECOND_SECONDS = 0.5
 
 
@@ -104,6 +112,55 @@ def replan(
         raise ValueError("max_moves must be 0 or more")
     if time_limit <= 0:
         raise ValueError("time_limit must be positive")
+    index, hint, now = _prepare(floor, bookings, policy, current, fixed)
+    covers_before = sum(index.party[b] for b, s in enumerate(hint) if s != UNSEATED
+                        and not _placeholder(index, b, now))
+    movable = [b for b in range(index.size) if not index.locked[b]]
+    if max_moves == 0 or not any(hint[b] == UNSEATED for b in movable):
+        # Nothing waits: covers cannot grow, and tidying alone is not worth a move.
+        return _answer(index, hint, hint, now, covers_before, "UNCHANGED",
+                       covers_before, 0, 0.0)
+    found = _best_within(index, hint, movable, max_moves, time_limit)
+    covers_bound = None if found.covers_bound is None \
+        else found.covers_bound - _placeholder_covers(index, now)
+    return _answer(index, hint, found.seat_of, now, covers_before, found.status,
+                   covers_bound, found.variables, found.seconds)
+
+
+def ceiling(
+    floor: Floor,
+    bookings: Sequence[Booking],
+    policy: Policy,
+    current: Mapping[str, Sequence[str]],
+    *,
+    max_moves: int,
+    fixed: Collection[str] = (),
+) -> int | None:
+    """The proven ceiling alone (LP relaxation, no search): the most covers any plan within
+    ``max_moves`` of ``current`` that keeps every seated party seated could reach. With a
+    budget as large as the day it says what the promises alone allow. None if GLOP fails."""
+    if max_moves < 0:
+        raise ValueError("max_moves must be 0 or more")
+    index, hint, now = _prepare(floor, bookings, policy, current, fixed)
+    movable = [b for b in range(index.size) if not index.locked[b]]
+    held: list[list[tuple[int, int]]] = [[] for _ in index.table_ids]
+    for b in range(index.size):
+        if index.locked[b]:
+            for t in index.seats[hint[b]].tables:
+                held[t].append((index.start[b], index.end[b]))
+    relaxed = _relax(index, hint, movable, _options(index, hint, movable, held), max_moves)
+    if relaxed is None:
+        return None
+    locked_covers = sum(index.party[b] for b in range(index.size)
+                        if index.locked[b] and not _placeholder(index, b, now))
+    return locked_covers + int(relaxed.covers_bound + 1e-6)
+
+
+def _prepare(floor: Floor, bookings: Sequence[Booking], policy: Policy,
+             current: Mapping[str, Sequence[str]], fixed: Collection[str],
+             ) -> tuple[DayIndex, list[int], dict[str, tuple[str, ...]]]:
+    """The day's index (fixed parties and odd table sets pinned), the current plan as an
+    option per booking, and the current tables by booking id."""
     known = {b.id for b in bookings}
     strangers = sorted((set(current) | set(fixed)) - known)
     if strangers:
@@ -128,18 +185,7 @@ def replan(
             seat = _option_of(index, number, tables)
             assert seat is not None  # pinned above otherwise
             hint[number] = seat
-    covers_before = sum(index.party[b] for b, s in enumerate(hint) if s != UNSEATED
-                        and not _placeholder(index, b, now))
-    movable = [b for b in range(index.size) if not index.locked[b]]
-    if max_moves == 0 or not any(hint[b] == UNSEATED for b in movable):
-        # Nothing waits: covers cannot grow, and tidying alone is not worth a move.
-        return _answer(index, hint, hint, now, covers_before, "UNCHANGED",
-                       covers_before, 0, 0.0)
-    found = _best_within(index, hint, movable, max_moves, time_limit)
-    covers_bound = None if found.covers_bound is None \
-        else found.covers_bound - _placeholder_covers(index, now)
-    return _answer(index, hint, found.seat_of, now, covers_before, found.status,
-                   covers_bound, found.variables, found.seconds)
+    return index, hint, now
 
 
 def _option_of(index: DayIndex, booking: int, tables: Sequence[str]) -> int | None:
@@ -180,6 +226,7 @@ class _Relaxed:
     values: tuple[float, ...]
     reduced: tuple[float, ...]
     covers_bound: float
+    seconds: float
 
 
 def _relax(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
@@ -224,7 +271,8 @@ def _relax(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
     # Each move cost the LP at most LP_MOVE_COST: add it back for a bound on covers.
     ceiling = objective.Value() + LP_MOVE_COST * max_moves
     return _Relaxed(tuple(pairs), tuple(v.solution_value() for v in variables),
-                    tuple(v.reduced_cost() for v in variables), ceiling)
+                    tuple(v.reduced_cost() for v in variables), ceiling,
+                    lp.WallTime() / 1000)
 
 
 def _narrowed(options: Mapping[int, list[int]], hint: Sequence[int], relaxed: _Relaxed,
@@ -312,9 +360,16 @@ def _solve(index: DayIndex, hint: Sequence[int], start_from: Sequence[int],
 
 def _best_within(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
                  max_moves: int, time_limit: float) -> _Solved:
-    """Small days: the whole bounded model. Large ones: first the pairs the LP uses (CP-SAT
-    proves that small model in a second or two), then, with the time left and that answer
-    as the start, a wider model (``WIDE_MARGIN``)."""
+    """Small days: the whole bounded model. Large ones, narrowed by the LP relaxation:
+
+    1. the bounded model over the ``FIRST_PAIRS`` pairs the LP likes best (proved fast);
+    2. a *loose* model over ``SECOND_PAIRS`` pairs with ``LOOSE_FACTOR`` times the move
+       budget (CP-SAT finds improving chains far more easily when it may over-spend);
+       its changes fall apart into independent chains, and the best set of whole chains
+       within the budget is picked (a knapsack), giving a plan within ``max_moves``;
+    3. the bounded model over the ``SECOND_PAIRS`` pairs, started from the better of the
+       two, for the time left.
+    """
     held: list[list[tuple[int, int]]] = [[] for _ in index.table_ids]
     for b in range(index.size):
         if index.locked[b]:
@@ -328,23 +383,85 @@ def _best_within(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
         return _solve(index, hint, hint, movable, options, max_moves, time_limit)
     locked_covers = sum(index.party[b] for b in range(index.size) if index.locked[b])
     ceiling = locked_covers + int(relaxed.covers_bound + 1e-6)
+    left = time_limit - relaxed.seconds
+
+    def key(seat_of: Sequence[int]) -> tuple[int, int]:
+        covers = sum(index.party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
+        return covers, -sum(1 for b, s in enumerate(seat_of) if s != hint[b])
+
     first = _solve(index, hint, hint, movable, _narrowed(options, hint, relaxed, FIRST_PAIRS),
-                   max_moves, time_limit * FIRST_SHARE)
-    best, seconds, variables = first.seat_of, first.seconds, first.variables
+                   max_moves, left * FIRST_SHARE)
+    best, seconds, variables = first.seat_of, relaxed.seconds + first.seconds, first.variables
     status = "NARROWED_" + first.status
-
-    def covers(seat_of: Sequence[int]) -> int:
-        return sum(index.party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
-
+    wide = _narrowed(options, hint, relaxed, SECOND_PAIRS)
     left = time_limit - seconds
-    if covers(best) < ceiling and left > MIN_SECOND_SECONDS:
-        second = _solve(index, hint, best, movable,
-                        _narrowed(options, hint, relaxed, SECOND_PAIRS), max_moves, left)
-        seconds += second.seconds
-        variables = max(variables, second.variables)
-        if covers(second.seat_of) > covers(best):
-            best, status = second.seat_of, "NARROWED_" + second.status
-    return _Solved(best, status, max(ceiling, covers(best)), variables, seconds)
+    if key(best)[0] < ceiling and left > MIN_SECOND_SECONDS:
+        loose = _solve(index, hint, best, movable, wide, LOOSE_FACTOR * max_moves,
+                       left * LOOSE_SHARE)
+        seconds += loose.seconds
+        picked = _whole_chains(index, hint, loose.seat_of, max_moves)
+        if key(picked) > key(best):
+            best, status = picked, "NARROWED_CHAINS"
+    left = time_limit - seconds
+    if key(best)[0] < ceiling and left > MIN_SECOND_SECONDS:
+        final = _solve(index, hint, best, movable, wide, max_moves, left)
+        seconds += final.seconds
+        variables = max(variables, final.variables)
+        if key(final.seat_of) > key(best):
+            best, status = final.seat_of, "NARROWED_" + final.status
+    return _Solved(best, status, max(ceiling, key(best)[0]), variables, seconds)
+
+
+def _whole_chains(index: DayIndex, hint: Sequence[int], loose: Sequence[int],
+                  max_moves: int) -> list[int]:
+    """The best plan within ``max_moves`` made of whole chains of ``loose``'s changes.
+
+    Two changed bookings are in one chain when one's new tables overlap, in time, the
+    other's old ones. Undoing a whole chain puts its bookings back where they were, which
+    clashes with nobody (no one outside the chain took their old places), so any set of
+    chains is a valid plan. Chains are picked by a knapsack on covers gained per move."""
+    moved = [b for b in range(index.size) if loose[b] != hint[b]]
+    parent = {b: b for b in moved}
+
+    def root(b: int) -> int:
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    old_on: dict[int, list[int]] = {}
+    for b in moved:
+        if hint[b] != UNSEATED:
+            for t in index.seats[hint[b]].tables:
+                old_on.setdefault(t, []).append(b)
+    for b in moved:
+        if loose[b] == UNSEATED:
+            continue
+        for t in index.seats[loose[b]].tables:
+            for other in old_on.get(t, ()):
+                if other != b and index.overlaps(b, other):
+                    parent[root(b)] = root(other)
+    chains: dict[int, list[int]] = {}
+    for b in moved:
+        chains.setdefault(root(b), []).append(b)
+    items = []
+    for members in chains.values():
+        gain = sum(index.party[b] for b in members if hint[b] == UNSEATED)
+        if gain > 0 and len(members) <= max_moves:
+            items.append((gain, members))
+    # best[m]: (covers gained, chains used) with at most m moves.
+    best: list[tuple[int, list[int]]] = [(0, []) for _ in range(max_moves + 1)]
+    for number, (gain, members) in enumerate(items):
+        cost = len(members)
+        for m in range(max_moves, cost - 1, -1):
+            candidate = best[m - cost][0] + gain
+            if candidate > best[m][0]:
+                best[m] = (candidate, [*best[m - cost][1], number])
+    plan = list(hint)
+    for number in best[max_moves][1]:
+        for b in items[number][1]:
+            plan[b] = loose[b]
+    return plan
 
 
 def _answer(index: DayIndex, hint: Sequence[int], seat_of: Sequence[int],

@@ -43,6 +43,7 @@ from maitred.services.coordinator_seating import (
     MAX_ATTEMPTS,
     MAX_PLANS,
     MAX_ROUNDS,
+    Batch,
     Seating,
     Timelines,
     current_problems,
@@ -92,6 +93,7 @@ class Coordinator:
         started = time.perf_counter()
         held = self.booking_locks or locks.PostgresLocks(self.telemetry)
         along: list[Outcome] = []
+        batch = Batch()
         try:
             with held.around(booking_id) as fence, \
                     self.db.uow(actor=ACTOR, correlation_id=cid) as tx:
@@ -101,10 +103,10 @@ class Coordinator:
                     locks.serialize(tx, AssignmentRepository(tx.conn).restaurant_of(booking_id),
                                     telemetry=self.telemetry)
                 outcome = self.process_in(tx, booking_id, trigger, version, cid, fence=fence,
-                                          held=held)
+                                          held=held, batch=batch if batching else None)
                 if batching:
                     assert isinstance(held, locks.PostgresLocks)
-                    along = self._take_along(tx, outcome.restaurant_id, held)
+                    along = self._take_along(tx, outcome.restaurant_id, held, batch)
         except errors.DatabaseUnavailable:
             if self.breaker is not None:
                 self.breaker.failed()
@@ -123,22 +125,27 @@ class Coordinator:
 
     def process_in(self, tx: UnitOfWork, booking_id: int, trigger: str, version: int | None,
                    cid: str, *, fence: int | None = None,
-                   held: locks.BookingLocks | None = None, nowait: bool = False) -> Outcome:
+                   held: locks.BookingLocks | None = None, nowait: bool = False,
+                   batch: Batch | None = None) -> Outcome:
         """:meth:`process` inside the caller's transaction (a whole-day run).
 
         ``nowait``: never wait for another transaction's table locks (a booking taken along
-        with another; see :class:`~.coordinator_seating.Seating`).
+        with another; see :class:`~.coordinator_seating.Seating`). ``batch``: what the
+        bookings settled in this transaction share.
         """
         repo = AssignmentRepository(tx.conn)
         held = held or locks.PostgresLocks(self.telemetry)
+        # The booking under its row lock, and the outcome already recorded for this
+        # (booking, trigger, version) if any, in one round trip (with the booking's advisory
+        # lock, for PostgreSQL locks).
         if isinstance(held, locks.PostgresLocks):
-            restaurant_id = held.restaurant_within(tx, booking_id)  # one round trip
+            booking, done = held.booking_within(tx, booking_id, trigger, version)
+            restaurant_id = booking.restaurant_id
         else:
             restaurant_id = repo.restaurant_of(booking_id)
             held.within(tx, booking_id)
-        # The booking under its row lock, and the outcome already recorded for this
-        # (booking, trigger, version) if any, in one round trip.
-        booking, done = repo.booking_and_processed(restaurant_id, booking_id, trigger, version)
+            booking, done = repo.booking_and_processed(restaurant_id, booking_id, trigger,
+                                                       version)
         # Under the row lock: a lock token older than one already seen means our lock
         # expired while we were paused and someone else took over. Write nothing.
         if fence is not None and not repo.advance_fence(booking_id, fence):
@@ -147,7 +154,7 @@ class Coordinator:
         if done is not None:
             return Outcome(**{**done.result, "replayed": True})
         run = Seating(tx, repo, self.settings, self.telemetry, trigger, cid, nowait,
-                      self.timelines)
+                      self.timelines, batch)
         outcome = self._decide(run, booking)
         if outcome.final:
             repo.record_processed(restaurant_id, booking_id, trigger, key, outcome.outcome,
@@ -169,13 +176,16 @@ class Coordinator:
             return ended("cancelled" if booking.state == "cancelled" else "skipped", reason,
                          booking)
         # The floor view carries the restaurant row: its flags come from there.
-        snap = day_of(tx, self.settings, booking)
+        snap = day_of(tx, self.settings, booking, batch=run.batch)
         flags = self.settings.feature_flags() | snap.view.restaurant.policy
         if not flags.get("auto_assignment_enabled", True):
             return ended("skipped", "automatic assignment is switched off here; the booking "
                          "waits for staff", booking)
-        locks.take(tx, locks.day_name(rid, snapshot.service_day(booking, snap.zone)),
-                   shared=True, booking_id=bid, telemetry=self.telemetry)
+        day = locks.day_name(rid, snapshot.service_day(booking, snap.zone))
+        if run.batch is None or day not in run.batch.days:  # held until the commit
+            locks.take(tx, day, shared=True, booking_id=bid, telemetry=self.telemetry)
+            if run.batch is not None:
+                run.batch.days.add(day)
         if booking.state in ("assigned", "seated"):
             if trigger != "modification" or booking.state == "seated" or booking.locked:
                 return ended("skipped", f"booking is {booking.state} already", booking)
@@ -187,7 +197,7 @@ class Coordinator:
             booking = factory.transition(
                 tx, rid, bid, "assignment_pending", expected_version=booking.version,
                 actor=ACTOR, reason="tables no longer fit: " + problems[0], current=booking)
-            snap = day_of(tx, self.settings, booking)
+            snap = day_of(tx, self.settings, booking, batch=run.batch)
         elif booking.state == "manual_review" and trigger == "creation":
             return ended("skipped", "booking waits for staff in manual review", booking)
         if self.rate is not None:
@@ -205,8 +215,8 @@ class Coordinator:
 
     # -- taking other queued bookings along -----------------------------------------------
 
-    def _take_along(self, tx: UnitOfWork, restaurant_id: int,
-                    held: locks.PostgresLocks) -> list[Outcome]:
+    def _take_along(self, tx: UnitOfWork, restaurant_id: int, held: locks.PostgresLocks,
+                    batch: Batch) -> list[Outcome]:
         """Settle other queued bookings of the restaurant in this transaction, in queue
         order, each in a savepoint; stop at the first that cannot be settled without
         waiting (its job, and the rest, stay queued)."""
@@ -217,7 +227,7 @@ class Coordinator:
             try:
                 with tx.conn.transaction():
                     outcome = self.process_in(tx, job.booking_id, job.trigger, job.version,
-                                              cid, held=held, nowait=True)
+                                              cid, held=held, nowait=True, batch=batch)
                     if not outcome.final:
                         raise _NotSettled
             except (_NotSettled, errors.MaitredError, psycopg.DatabaseError) as exc:

@@ -19,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +75,16 @@ class Seating:
     cid: str
     nowait: bool = False
     timelines: Timelines | None = None
+    batch: Batch | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """What the bookings settled in one transaction share: the floor as the transaction
+    first read it (per restaurant), and the day locks it already holds."""
+
+    views: dict[int, floors.FloorView] = field(default_factory=dict)
+    days: set[str] = field(default_factory=set)
 
 
 class Timelines:
@@ -136,9 +146,17 @@ def _busy(snap: snapshot.Snapshot, row: BusyRow) -> Busy | None:
                 row.locked and row.kind == "assignment")
 
 
-def day_of(tx: UnitOfWork, settings: Settings, booking: Booking) -> snapshot.Snapshot:
-    """The booking's service day: the cached floor, and the day's busy windows read now."""
-    view = floors.load_floor(tx, settings, booking.restaurant_id)
+def day_of(tx: UnitOfWork, settings: Settings, booking: Booking, *,
+           batch: Batch | None = None) -> snapshot.Snapshot:
+    """The booking's service day: the cached floor, and the day's busy windows read now.
+
+    ``batch``: the floor is read once per transaction, not once per booking.
+    """
+    view = batch.views.get(booking.restaurant_id) if batch is not None else None
+    if view is None:
+        view = floors.load_floor(tx, settings, booking.restaurant_id)
+        if batch is not None:
+            batch.views[booking.restaurant_id] = view
     zone = ZoneInfo(view.restaurant.timezone)
     return snapshot.load(tx, settings, booking.restaurant_id,
                          snapshot.service_day(booking, zone), view=view)
@@ -155,7 +173,7 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
     waited = False
     for round_number in range(MAX_ROUNDS):
         if round_number:
-            snap = day_of(tx, run.settings, booking)
+            snap = day_of(tx, run.settings, booking, batch=run.batch)
         while True:
             found, why_not = plans(run, snap, booking, flags)
             if not found:
@@ -180,7 +198,7 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
             # the day we planned on is out of date. Plan once more on the day as it is now
             # rather than try plans it has probably taken (each a recorded conflict).
             waited = True
-            snap = day_of(tx, run.settings, booking)
+            snap = day_of(tx, run.settings, booking, batch=run.batch)
         for plan in tried:
             table_ids = [snap.view.table_ids[label] for label in plan.tables]
             # The process id says which worker decided, for the audit trail.
@@ -191,14 +209,11 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
             sessions.expire_lapsed(tx, restaurant_id=rid, table_ids=table_ids)
             tx.allocations.expire_stale_holds(rid, table_ids)
             try:
-                with tx.conn.transaction():
-                    hold = tx.allocations.hold(
-                        rid, bid, table_ids, booking.start_at, end_at,
-                        ttl_seconds=policy.hold_ttl_seconds, source="auto",
-                        expire=False)  # just done above, outside the savepoint
-                    telemetry.emit("hold.created", cid, booking_id=bid, hold_id=hold.id,
-                                   tables=table_ids)
-                    tx.allocations.confirm_hold(rid, hold.id, source="auto", fetch=False)
+                # The hold and its confirmation in one statement: we hold the tables' locks
+                # and confirm at once, so no one could see the hold alone anyway.
+                hold_id = tx.allocations.hold_and_confirm(
+                    rid, bid, table_ids, booking.start_at, end_at,
+                    ttl_seconds=policy.hold_ttl_seconds, source="auto")
             except (errors.TableUnavailable, pg.DeadlockDetected) as exc:
                 # A deadlock with a path that takes no table locks (a host's session) is
                 # the same lost race, told late.
@@ -217,7 +232,9 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
             telemetry.holds.labels("created").inc()
             telemetry.holds.labels("confirmed").inc()
             telemetry.attempts.labels("assigned").inc()
-            telemetry.emit("hold.confirmed", cid, booking_id=bid, hold_id=hold.id,
+            telemetry.emit("hold.created", cid, booking_id=bid, hold_id=hold_id,
+                           tables=table_ids)
+            telemetry.emit("hold.confirmed", cid, booking_id=bid, hold_id=hold_id,
                            tables=table_ids, strategy=plan.strategy)
             last = repo.add_attempt(rid, bid, trigger=trigger, result="assigned",
                                     strategy=plan.strategy, reason="; ".join(plan.reasons),

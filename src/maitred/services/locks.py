@@ -31,8 +31,9 @@ from typing import Any, Protocol
 
 from maitred import errors
 from maitred.services.telemetry import PIPELINE, Telemetry
-from maitred.store.assignments import AssignmentRepository
+from maitred.store.assignments import AssignmentRepository, Processed
 from maitred.store.db import UnitOfWork
+from maitred.store.records import Booking
 
 
 class LockHeld(errors.Conflict):
@@ -125,6 +126,20 @@ class PostgresLocks:
 
     def within(self, tx: UnitOfWork, booking_id: int) -> None:
         take(tx, booking_name(booking_id), booking_id=booking_id, telemetry=self.telemetry)
+
+    def booking_within(self, tx: UnitOfWork, booking_id: int, trigger: str,
+                       version: int | None) -> tuple[Booking, Processed | None]:
+        """:meth:`within`, then the booking under its row lock and the outcome recorded for
+        (booking, trigger, version), in one round trip."""
+        name = booking_name(booking_id)
+        started = time.perf_counter()
+        booking, done, got = AssignmentRepository(tx.conn).booking_locked_and_processed(
+            booking_id, trigger, version, name)
+        self.telemetry.lock_seconds.labels("booking").observe(time.perf_counter() - started)
+        if not got:
+            self.telemetry.lock_failures.labels("booking").inc()
+            raise LockHeld(name, booking_id)
+        return booking, done
 
     def restaurant_within(self, tx: UnitOfWork, booking_id: int) -> int:
         """The booking's restaurant, and :meth:`within`, in one round trip."""

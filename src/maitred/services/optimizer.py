@@ -90,6 +90,7 @@ class Proposal:
     gap: float | None
     runs: int
     seconds: float
+    threshold: float                            # the restaurant's optimizer_threshold
     versions: Mapping[int, int]                 # moved booking -> version it was read at
     windows: Mapping[int, tuple[datetime, datetime]]  # moved booking -> new window
 
@@ -276,6 +277,7 @@ def _proposal(read: _Day, found: Replan, restaurant_id: int, day: date,
         waiting_after=tuple(b for b in considered if not placed.get(b)),
         engine_status=found.status, covers_bound=found.covers_bound, gap=found.gap,
         runs=1, seconds=found.solver_seconds,
+        threshold=read.snap.view.policy.optimizer_threshold,
         versions={b: read.bookings[b].version for b in moved},
         windows={b: (read.bookings[b].start_at, read.bookings[b].end_at + buffer)
                  for b in moved})

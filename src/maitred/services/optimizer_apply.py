@@ -9,10 +9,12 @@ proposal *qualifies*, writes it in the caller's transaction:
   empty day any gain qualifies); or the proposal seats a booking waiting in
   ``manual_review``, whatever the gain. Otherwise nothing is written and the answer says
   why (``nothing to do``, ``below threshold``).
-- **Writing**: the tables every move touches (from and to) are locked first, in id order
-  (:meth:`AllocationRepository.lock_tables`, as every allocating write does); then each
-  moved booking is re-read under its row lock and must be as the proposal saw it (state,
-  version, tables), and its new tables must be free but for the moved bookings' own rows.
+- **Writing**: each moved booking is re-read under its row lock (in id order) and must be
+  as the proposal saw it (state, version); then the tables every move touches (from and
+  to) are locked, in id order (:meth:`AllocationRepository.lock_tables`, as every
+  allocating write does: bookings before tables, like the coordinator), each booking must
+  still hold exactly its proposed "from" tables, and its new tables must be free but for
+  the moved bookings' own rows.
   With ``allocations_no_overlap`` deferred, the moves are written booking by booking (old
   tables freed, new ones assigned with source ``optimizer``), so a swap needs no
   particular order; the constraint is checked again (``IMMEDIATE``) before the event is
@@ -38,7 +40,6 @@ from psycopg import errors as pg
 from maitred import errors
 from maitred.config import Settings
 from maitred.services import bookings as factory
-from maitred.services import floors
 from maitred.services.optimizer import OPEN, Proposal, propose
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
@@ -91,7 +92,7 @@ def attempt(tx: UnitOfWork, settings: Settings, restaurant_id: int, day: date, *
     Raises :class:`LostRace` when the day changed under the proposal.
     """
     proposal = propose(tx, settings, restaurant_id, day, max_moves=max_moves)
-    threshold = floors.load_floor(tx, settings, restaurant_id).policy.optimizer_threshold
+    threshold = proposal.threshold
     if not apply:
         return Outcome(proposal, False, "proposal only (apply: false)", threshold, number)
     worth, reason = qualifies(proposal, threshold)
@@ -126,31 +127,8 @@ def with_retries(run: Callable[[Work], R], settings: Settings,
 
 
 def _write(tx: UnitOfWork, proposal: Proposal, reason: str) -> None:
-    rid = proposal.restaurant_id
-    moved = {m.booking_id for m in proposal.moves}
-    tables = sorted({t for m in proposal.moves for t in (*m.from_table_ids, *m.to_table_ids)})
-    tx.allocations.lock_tables(tables)
-    tx.allocations.expire_stale_holds(rid, tables)
-    current: dict[int, Booking] = {}
-    for move in sorted(proposal.moves, key=lambda m: m.booking_id):
-        booking = tx.bookings.get(rid, move.booking_id, for_update=True)
-        if (booking.version != proposal.versions[move.booking_id]
-                or booking.state not in OPEN):
-            raise LostRace(f"booking {booking.id} changed since the proposal")
-        mine = sorted(a.table_id for a in tx.allocations.for_booking(rid, booking.id)
-                      if a.kind == "assignment")
-        if mine != sorted(move.from_table_ids) or any(
-                a.kind == "hold" for a in tx.allocations.for_booking(rid, booking.id)):
-            raise LostRace(f"booking {booking.id}'s tables changed since the proposal")
-        start_at, end_at = proposal.windows[move.booking_id]
-        wanted = set(move.to_table_ids)
-        taken = [a for a in tx.allocations.in_window(rid, start_at, end_at)
-                 if a.table_id in wanted and a.booking_id not in moved]
-        if taken:
-            raise LostRace(f"table {taken[0].table_id} was taken by booking "
-                           f"{taken[0].booking_id} since the proposal")
-        current[booking.id] = booking
     try:
+        current = _recheck(tx, proposal)
         with tx.conn.transaction():
             tx.conn.execute("SET CONSTRAINTS allocations_no_overlap DEFERRED")
             for move in sorted(proposal.moves, key=lambda m: m.booking_id):
@@ -160,7 +138,7 @@ def _write(tx: UnitOfWork, proposal: Proposal, reason: str) -> None:
         raise LostRace(f"the database refused the moves: {exc.diag.message_primary}") from exc
     except (errors.StaleVersion, errors.TableUnavailable, errors.IllegalTransition) as exc:
         raise LostRace(str(exc)) from exc
-    tx.events.append(rid, EVENT, {
+    tx.events.append(proposal.restaurant_id, EVENT, {
         "date": proposal.day.isoformat(),
         "reason": reason,
         "covers_before": proposal.covers_before,
@@ -169,6 +147,40 @@ def _write(tx: UnitOfWork, proposal: Proposal, reason: str) -> None:
                    "to_table_ids": list(m.to_table_ids), "why": m.why}
                   for m in proposal.moves],
     }, actor=ACTOR)
+
+
+def _recheck(tx: UnitOfWork, proposal: Proposal) -> dict[int, Booking]:
+    """Lock what the moves touch and check the day is still as proposed.
+
+    Booking rows first (in id order), then the tables (in id order): the order the
+    coordinator takes them in, so the two never wait on each other in a circle.
+    """
+    rid = proposal.restaurant_id
+    moves = sorted(proposal.moves, key=lambda m: m.booking_id)
+    moved = {m.booking_id for m in moves}
+    current: dict[int, Booking] = {}
+    for move in moves:
+        booking = tx.bookings.get(rid, move.booking_id, for_update=True)
+        if (booking.version != proposal.versions[move.booking_id]
+                or booking.state not in OPEN):
+            raise LostRace(f"booking {booking.id} changed since the proposal")
+        current[booking.id] = booking
+    tables = sorted({t for m in moves for t in (*m.from_table_ids, *m.to_table_ids)})
+    tx.allocations.lock_tables(tables)
+    tx.allocations.expire_stale_holds(rid, tables)
+    for move in moves:
+        mine = tx.allocations.for_booking(rid, move.booking_id)
+        if ({a.table_id for a in mine if a.kind == "assignment"} != set(move.from_table_ids)
+                or any(a.kind == "hold" for a in mine)):
+            raise LostRace(f"booking {move.booking_id}'s tables changed since the proposal")
+        start_at, end_at = proposal.windows[move.booking_id]
+        wanted = set(move.to_table_ids)
+        taken = [a for a in tx.allocations.in_window(rid, start_at, end_at)
+                 if a.table_id in wanted and a.booking_id not in moved]
+        if taken:
+            raise LostRace(f"table {taken[0].table_id} was taken by booking "
+                           f"{taken[0].booking_id} since the proposal")
+    return current
 
 
 def _move(tx: UnitOfWork, proposal: Proposal, booking_id: int, booking: Booking) -> None:

@@ -123,20 +123,29 @@ def open_session(
 
 
 def get_session(
-    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int
+    tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, *,
+    session: Session | None = None,
 ) -> SessionAnswer:
-    """The session as it stands, re-judged against the floor right now."""
-    session = SessionRepository(tx.conn).get(restaurant_id, session_id)
+    """The session as it stands, re-judged against the floor right now.
+
+    ``session``: the row as this transaction just read it (not read again).
+    """
+    if not _same(session, restaurant_id, session_id):
+        session = SessionRepository(tx.conn).get(restaurant_id, session_id)
+    assert session is not None
     booking = tx.bookings.get(restaurant_id, session.booking_id)
     return answer(tx, settings, session, booking)
 
 
 def change_selection(
     tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
-    table_ids: Sequence[int], selection_version: int,
+    table_ids: Sequence[int], selection_version: int, *, session: Session | None = None,
 ) -> SessionAnswer:
-    """Set new tables, if the host saw the latest selection (else :class:`StaleSelection`)."""
-    session = _mine(tx, restaurant_id, session_id, actor, wanted=HELD)
+    """Set new tables, if the host saw the latest selection (else :class:`StaleSelection`).
+
+    ``session``: the row as this transaction just read and locked it (not read again).
+    """
+    session = _mine(tx, restaurant_id, session_id, actor, wanted=HELD, locked=session)
     if session.selection_version != selection_version:
         booking = tx.bookings.get(restaurant_id, session.booking_id)
         current = answer(tx, settings, session, booking).to_json()
@@ -148,9 +157,13 @@ def change_selection(
 
 def confirm(
     tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
+    *, session: Session | None = None,
 ) -> SessionAnswer:
-    """Turn the session's hold into the booking's assignment, in this one transaction."""
-    session = _mine(tx, restaurant_id, session_id, actor, wanted=CONFIRMED)
+    """Turn the session's hold into the booking's assignment, in this one transaction.
+
+    ``session``: the row as this transaction just read and locked it (not read again).
+    """
+    session = _mine(tx, restaurant_id, session_id, actor, wanted=CONFIRMED, locked=session)
     if session.state != HELD:
         raise errors.IllegalTransition("session", session_id, session.state, CONFIRMED)
     booking = tx.bookings.get(restaurant_id, session.booking_id, for_update=True)
@@ -170,7 +183,7 @@ def confirm(
         tx.allocations.unassign(restaurant_id, booking.id, leaving)
     if session.hold_id is not None:
         tx.allocations.confirm_hold(restaurant_id, session.hold_id, source="manual",
-                                    assigned_by=actor.staff_id)
+                                    assigned_by=actor.staff_id, fetch=False)
     if booking.state in OPEN_BOOKINGS:
         # ``current``: the row is locked above and unchanged since; not read again.
         booking = factory.transition(tx, restaurant_id, booking.id, "assigned",
@@ -195,10 +208,16 @@ def confirm(
 
 def cancel(
     tx: UnitOfWork, settings: Settings, restaurant_id: int, session_id: int, actor: Actor,
+    *, session: Session | None = None,
 ) -> SessionAnswer:
-    """End the session and give its tables back."""
+    """End the session and give its tables back.
+
+    ``session``: the row as this transaction just read and locked it (not read again).
+    """
     repo = SessionRepository(tx.conn)
-    session = repo.get(restaurant_id, session_id, for_update=True)
+    if not _same(session, restaurant_id, session_id):
+        session = repo.get(restaurant_id, session_id, for_update=True)
+    assert session is not None
     _owner(session, actor)
     booking = tx.bookings.get(restaurant_id, session.booking_id)
     if session.lapsed:  # it ran out already: record that, tables are back either way
@@ -357,12 +376,21 @@ def _owner(session: Session, actor: Actor) -> None:
 
 
 def _mine(
-    tx: UnitOfWork, restaurant_id: int, session_id: int, actor: Actor, *, wanted: str
+    tx: UnitOfWork, restaurant_id: int, session_id: int, actor: Actor, *, wanted: str,
+    locked: Session | None = None,
 ) -> Session:
-    session = SessionRepository(tx.conn).get(restaurant_id, session_id, for_update=True)
+    session = (locked if _same(locked, restaurant_id, session_id)
+               else SessionRepository(tx.conn).get(restaurant_id, session_id, for_update=True))
+    assert session is not None
     _owner(session, actor)
     _check_move(session, wanted)
     return session
+
+
+def _same(session: Session | None, restaurant_id: int, session_id: int) -> bool:
+    """Whether a row handed in by the caller is the one asked for (else it is read)."""
+    return (session is not None and session.id == session_id
+            and session.restaurant_id == restaurant_id)
 
 
 def _check_bookable(booking: Booking) -> None:

@@ -105,6 +105,21 @@ class AssignmentRepository:
         booking = Booking(*values)
         return booking, (None if outcome is None else Processed(outcome, result))
 
+    def booking_locked_and_processed(
+        self, booking_id: int, trigger: str, version: int | None, lock: str,
+    ) -> tuple[Booking, Processed | None, bool]:
+        """:meth:`booking_and_processed` and :meth:`try_lock` of ``lock`` in one round trip;
+        the last item says whether the lock was taken."""
+        row = self.conn.execute(query("assignments.booking_locked_for_update_processed"), {
+            "booking_id": booking_id, "trigger": trigger, "booking_version": version,
+            "name": lock,
+        }).fetchone()
+        if row is None:
+            raise NotFound("booking", booking_id)
+        *values, outcome, result, got = row
+        booking = Booking(*values)
+        return booking, (None if outcome is None else Processed(outcome, result)), bool(got)
+
     def record_processed(
         self, restaurant_id: int, booking_id: int, trigger: str, version: int, outcome: str,
         result: dict[str, Any],

@@ -127,6 +127,20 @@ class SessionRepository:
         policy: dict[str, Any] = row.pop("restaurant_policy")
         return Booking(**row), policy
 
+    def session_with_policy(
+        self, session_id: int, *, for_update: bool = False
+    ) -> tuple[Session, dict[str, Any]]:
+        """The session (any restaurant: the caller checks access), locked if asked, and
+        its restaurant's policy overrides, in one round trip."""
+        name = ("sessions.session_with_policy_for_update" if for_update
+                else "sessions.session_with_policy")
+        with self.conn.cursor(row_factory=dict_row) as cur:
+            row = cur.execute(query(name), {"session_id": session_id}).fetchone()
+        if row is None:
+            raise NotFound("session", session_id)
+        policy: dict[str, Any] = row.pop("restaurant_policy")
+        return Session(**row), policy
+
     def restaurant_of_session(self, session_id: int) -> tuple[int, dict[str, Any]]:
         """The session's restaurant and that restaurant's policy overrides."""
         row = self.conn.execute(query("sessions.restaurant_of_session"),

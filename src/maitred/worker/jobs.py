@@ -3,7 +3,10 @@
 - ``process_booking`` (queue ``assignments``): the coordinator seats one booking. Deferred
   by the booking factory in the transaction that creates or changes the booking (see
   :func:`maitred.services.coordinator.enqueue`). Its procrastinate ``lock`` is the
-  booking, so two jobs for one booking never run at once, and run in order.
+  booking, so two jobs for one booking never run at once, and run in order. The worker's
+  coordinator may settle other queued bookings of the same restaurant in the same
+  transaction and finish their jobs with it (``runner.BATCH``); those jobs are then never
+  fetched.
 - ``sweep`` (periodic, every 5 s): holds and sessions past their TTL are ended.
 - ``recover_stalled`` (periodic, every 5 s): jobs left ``doing`` by a worker that stopped
   beating (killed, frozen, its machine gone) go back to the queue; the coordinator's

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Response
 from maitred.api.deps import DB, CurrentStaff, Idempotent, ServicesDep
 from maitred.api.routes import manual_compat
 from maitred.api.routes import manual_schemas as schemas
-from maitred.api.routes.manual_deps import On, Place, SessionId, place_in, render
+from maitred.api.routes.manual_deps import Place, SessionId, place_in, render
 from maitred.bootstrap import Services
 from maitred.services import sessions
 from maitred.services.staff import StaffMember
@@ -30,7 +30,7 @@ from maitred.store.db import UnitOfWork
 router = APIRouter(prefix="/api/staff/manual", tags=["manual assignment"])
 
 
-@router.post("/session", response_model=schemas.Session, dependencies=[On],
+@router.post("/session", response_model=schemas.Session,
              summary="Open (or find) your session for a booking and hold its tables")
 def open_session(
     services: ServicesDep, staff: CurrentStaff, body: schemas.SessionIn, once: Idempotent
@@ -51,17 +51,17 @@ def open_session(
     return once.run_at(200, locate, work)
 
 
-@router.get("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+@router.get("/session/{session_id}", response_model=schemas.Session,
             summary="A session, judged against the floor right now")
 def get_session(services: ServicesDep, db: DB, staff: CurrentStaff,
                 session_id: SessionId) -> schemas.Session:
     with db.uow() as tx:
         place = place_in(tx, services.settings, staff, session_id=session_id)
         return render(sessions.get_session(tx, services.settings, place.restaurant_id,
-                                           session_id))
+                                           session_id, session=place.session))
 
 
-@router.put("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+@router.put("/session/{session_id}", response_model=schemas.Session,
             summary="Choose other tables")
 def change_selection(
     services: ServicesDep, staff: CurrentStaff, body: schemas.SelectionIn, once: Idempotent,
@@ -71,41 +71,45 @@ def change_selection(
     def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.change_selection(
             tx, services.settings, place.restaurant_id, session_id, place.actor,
-            body.table_ids, body.selection_version))
+            body.table_ids, body.selection_version, session=place.session))
 
-    return once.run_at(200, _session_place(services, staff, session_id), work)
+    return once.run_at(200, _session_place(services, staff, session_id), work,
+                       after_claim=True)
 
 
 @router.put("/session/{session_id}/confirm", response_model=schemas.Session,
-            dependencies=[On], summary="Seat the booking at the held tables")
+            summary="Seat the booking at the held tables")
 def confirm(
     services: ServicesDep, staff: CurrentStaff, once: Idempotent, session_id: SessionId,
 ) -> Response:
     """Needs ``HELD`` and an unexpired hold (else 409 with the state, ``EXPIRED`` included)."""
     def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.confirm(tx, services.settings, place.restaurant_id,
-                                       session_id, place.actor))
+                                       session_id, place.actor, session=place.session))
 
-    return once.run_at(200, _session_place(services, staff, session_id), work)
+    return once.run_at(200, _session_place(services, staff, session_id), work,
+                       after_claim=True)
 
 
-@router.delete("/session/{session_id}", response_model=schemas.Session, dependencies=[On],
+@router.delete("/session/{session_id}", response_model=schemas.Session,
                summary="Cancel the session and give its tables back")
 def cancel(
     services: ServicesDep, staff: CurrentStaff, once: Idempotent, session_id: SessionId,
 ) -> Response:
     def work(tx: UnitOfWork, place: Place) -> schemas.Session:
         return render(sessions.cancel(tx, services.settings, place.restaurant_id, session_id,
-                                      place.actor))
+                                      place.actor, session=place.session))
 
-    return once.run_at(200, _session_place(services, staff, session_id), work)
+    return once.run_at(200, _session_place(services, staff, session_id), work,
+                       after_claim=True)
 
 
 def _session_place(
     services: Services, staff: StaffMember, session_id: int
 ) -> Callable[[UnitOfWork], Place]:
     def locate(tx: UnitOfWork) -> Place:
-        return place_in(tx, services.settings, staff, session_id=session_id)
+        # After the key's claim (see Once.run_at): the session row locked as it is read.
+        return place_in(tx, services.settings, staff, session_id=session_id, lock=True)
 
     return locate
 

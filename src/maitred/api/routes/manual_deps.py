@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path
+from fastapi import Path
 
 from maitred import errors
 from maitred.api.deps import CurrentStaff, ServicesDep
@@ -21,7 +21,7 @@ from maitred.services.session_answers import SessionAnswer
 from maitred.services.staff import StaffMember
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
-from maitred.store.sessions import SessionRepository
+from maitred.store.sessions import Session, SessionRepository
 
 SessionId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -33,6 +33,7 @@ class Place:
     restaurant_id: int
     actor: sessions.Actor
     booking: Booking | None = None  # the booking named, as the transaction read it
+    session: Session | None = None  # the session named, as the transaction read it
 
 
 def place_of(
@@ -47,42 +48,32 @@ def place_of(
 
 def place_in(
     tx: UnitOfWork, settings: Settings, staff: StaffMember, *, booking_id: int | None = None,
-    session_id: int | None = None, gated: bool = True,
+    session_id: int | None = None, gated: bool = True, lock: bool = False,
 ) -> Place:
-    """:func:`place_of` inside the request's own transaction (see ``Once.run_at``)."""
+    """:func:`place_of` inside the request's own transaction (see ``Once.run_at``), with
+    the booking or session it read (``lock``: the session's row locked)."""
     repo = SessionRepository(tx.conn)
-    booking = None
+    booking = session = None
     if booking_id is not None:
         booking, policy = repo.booking_with_policy(booking_id)
         restaurant_id = booking.restaurant_id
         missing: errors.NotFound = errors.NotFound("booking", booking_id)
     else:
         assert session_id is not None
-        restaurant_id, policy = repo.restaurant_of_session(session_id)
+        session, policy = repo.session_with_policy(session_id, for_update=lock)
+        restaurant_id = session.restaurant_id
         missing = errors.NotFound("session", session_id)
     if staff.role_in(restaurant_id) is None:
         raise missing  # another restaurant's ids look exactly like missing ones
-    # The settings' default under the restaurant's own switch (as floors.flags_of merges).
-    enabled = policy.get("manual_assignment_session_enabled",
-                         settings.manual_assignment_session_enabled)
+    # Off in the settings is off everywhere; on, a restaurant's policy may switch it off.
+    # (Checked here, in the request's transaction, rather than by a dependency of its own:
+    # every dependency is work on every call of the hot path.)
+    enabled = settings.manual_assignment_session_enabled and policy.get(
+        "manual_assignment_session_enabled", True)
     if gated and not enabled:
         raise errors.NotFound("route", "manual session",
                               "manual assignment sessions are switched off here")
-    return Place(restaurant_id, sessions.Actor(staff.id), booking)
-
-
-async def switched_on(services: ServicesDep) -> None:
-    if not services.settings.manual_assignment_session_enabled:
-        raise errors.NotFound("route", "manual session",
-                              "manual assignment sessions are switched off here")
-
-
-def _by_session(services: ServicesDep, staff: CurrentStaff, session_id: SessionId) -> Place:
-    return place_of(services, staff, session_id=session_id)
-
-
-SessionPlace = Annotated[Place, Depends(_by_session)]
-On = Depends(switched_on)
+    return Place(restaurant_id, sessions.Actor(staff.id), booking, session)
 
 
 def render(found: SessionAnswer) -> schemas.Session:

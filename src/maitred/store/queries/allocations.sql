@@ -216,3 +216,34 @@ SELECT count(pg_advisory_xact_lock(key)) FROM (
 SELECT coalesce(bool_and(pg_try_advisory_xact_lock(key)), true) FROM (
     SELECT hashtextextended('table:' || t, 0) AS key
     FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t OFFSET 0) AS ordered;
+
+-- name: hold_and_confirm
+-- create_hold_with_members, insert_allocations and confirm_hold_allocations at once, for a
+-- caller that holds the tables' locks and confirms on the spot (the coordinator): the hold
+-- is written already confirmed, its allocations go straight in as the assignment (the
+-- exclusion constraint checks them all the same), and the assignments are recorded.
+WITH h AS (
+    INSERT INTO table_holds (restaurant_id, booking_id, source, status, during, expires_at,
+                             ended_at)
+    VALUES (%(restaurant_id)s, %(booking_id)s, %(source)s, 'confirmed',
+            tstzrange(%(start_at)s, %(end_at)s, '[)'),
+            now() + make_interval(secs => %(ttl_seconds)s), now())
+    RETURNING id, restaurant_id, expires_at
+), members AS (
+    INSERT INTO table_hold_members (restaurant_id, hold_id, table_id)
+    SELECT h.restaurant_id, h.id, t FROM h, unnest(%(table_ids)s::bigint[]) AS t ORDER BY t
+), allocated AS (
+    INSERT INTO allocations (restaurant_id, table_id, booking_id, kind, hold_id, during,
+                             expires_at)
+    SELECT %(restaurant_id)s, t, %(booking_id)s, 'assignment', NULL,
+           tstzrange(%(start_at)s, %(end_at)s, '[)'), NULL
+    FROM unnest(%(table_ids)s::bigint[]) AS t ORDER BY t
+    RETURNING id, table_id
+), recorded AS (
+    INSERT INTO booking_table_assignments (restaurant_id, booking_id, table_id, allocation_id,
+                                           source, assigned_by)
+    SELECT %(restaurant_id)s, %(booking_id)s, a.table_id, a.id, %(source)s, NULL
+    FROM allocated a
+    ORDER BY a.table_id
+)
+SELECT h.id, h.expires_at FROM h;

@@ -241,3 +241,30 @@ SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at,
     b.cancelled_at, r.policy AS restaurant_policy
 FROM bookings b JOIN restaurants r ON r.id = b.restaurant_id
 WHERE b.id = %(booking_id)s;
+
+-- name: session_with_policy
+-- restaurant_of_session and get in one statement: the session a route names (any
+-- restaurant: the caller checks access) and its restaurant's policy.
+SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
+       s.selection_version, s.context_version, s.policy_version, s.snapshot_hash,
+       s.snapshot_parts, s.hold_id, s.expires_at, s.tables_version, s.adjacency_version,
+       s.flags_version, s.window_version, s.holds_version, s.assignments_version, s.version,
+       s.created_at, s.updated_at,
+       (s.state IN ('PROPOSED', 'HELD') AND s.expires_at <= now()) AS lapsed,
+       r.policy AS restaurant_policy
+FROM manual_assignment_sessions s JOIN restaurants r ON r.id = s.restaurant_id
+WHERE s.id = %(session_id)s;
+
+-- name: session_with_policy_for_update
+-- The same, the session's row locked (after the request's Idempotency-Key is claimed:
+-- a twin waits on the key, never on this row, so the two cannot deadlock).
+SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
+       s.selection_version, s.context_version, s.policy_version, s.snapshot_hash,
+       s.snapshot_parts, s.hold_id, s.expires_at, s.tables_version, s.adjacency_version,
+       s.flags_version, s.window_version, s.holds_version, s.assignments_version, s.version,
+       s.created_at, s.updated_at,
+       (s.state IN ('PROPOSED', 'HELD') AND s.expires_at <= now()) AS lapsed,
+       r.policy AS restaurant_policy
+FROM manual_assignment_sessions s JOIN restaurants r ON r.id = s.restaurant_id
+WHERE s.id = %(session_id)s
+FOR UPDATE OF s;
