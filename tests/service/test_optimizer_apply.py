@@ -108,6 +108,7 @@ def test_apply_moves_a_chain_in_one_transaction_with_history_and_one_event(
         assert moved_four.from_state == "assigned"
         assert moved_four.metadata["from_table_ids"] == [room.tables["T4"]]
         assert moved_four.metadata["to_table_ids"] == [room.tables["T3"]]
+        assert moved_four.metadata["requested_by"] == f"staff:{owner.id}"
         events = tx.events.since(rid, seq)
     applied = [e for e in events if e.kind == "optimizer.applied"]
     assert len(applied) == 1

@@ -75,8 +75,8 @@ class Result:
     p99_ms: dict[str, float]
     double_booked_minutes: float
     calls: int = 0
-    # CPU the server process(es) spent per call: unlike latency, barely moved by other
-    # work on a shared machine, so runs on a busy machine still compare. None: unknown.
+    # CPU the server process(es) spent per call: less moved than latency by other work on
+    # a shared machine (though not immune to it). None: unknown.
     server_cpu_ms: float | None = None
     load: float | None = None  # the machine's 1-minute load average when the run ended
 
@@ -325,9 +325,9 @@ def markdown(results: list[Result], *, seconds: float, where: str) -> str:
             f"{cell('cancel')} | {cell('all')} | {cpu} | {load} | {r.confirmed} | "
             f"{r.conflicts} | {r.errors} | {r.double_booked_minutes:g} |")
     lines += ["", "Target: p99 <= 25 ms per call at N = 8; double-booked minutes must be 0. "
-              "Server CPU per call (all its processes) hardly depends on other work on the "
-              "machine; latency does: read it with the load column (1-minute load average "
-              "at the end of the run; 2 cores)."]
+              "Latency depends on whatever else the machine runs: read it with the load "
+              "column (1-minute load average at the end of the run). Server CPU per call "
+              "(all its processes) depends on it less, but not nothing."]
     return "\n".join(lines)
 
 

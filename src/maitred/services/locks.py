@@ -141,18 +141,6 @@ class PostgresLocks:
             raise LockHeld(name, booking_id)
         return booking, done
 
-    def restaurant_within(self, tx: UnitOfWork, booking_id: int) -> int:
-        """The booking's restaurant, and :meth:`within`, in one round trip."""
-        name = booking_name(booking_id)
-        kind = name.split(":", 1)[0]
-        started = time.perf_counter()
-        restaurant_id, got = AssignmentRepository(tx.conn).restaurant_of_locked(booking_id, name)
-        self.telemetry.lock_seconds.labels(kind).observe(time.perf_counter() - started)
-        if not got:
-            self.telemetry.lock_failures.labels(kind).inc()
-            raise LockHeld(name, booking_id)
-        return restaurant_id
-
 
 # Delete the key only if it still holds our token (an expired lock re-taken by another
 # worker is theirs, not ours to release).

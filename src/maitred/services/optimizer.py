@@ -1,10 +1,10 @@
-"""Re-plan one restaurant's day with the offline engine and propose the moves (no writes).
+"""Re-plan one restaurant's day within a move budget and propose the moves (no writes).
 
-The first increment of the optimizer (issue 6): :func:`propose` reads the day in one
-transaction, re-plans the day's not-yet-seated bookings with
-:func:`maitred.engine.day.assign_day` in offline mode, and answers a *proposal*: which
-bookings would move, from which tables to which, why, and the covers seated before and
-after. Nothing is written; applying is the next increment.
+The optimizer of issue 6: :func:`propose` reads the day in one transaction, re-plans the
+day's not-yet-seated bookings with the bounded re-plan
+(:func:`maitred.engine.replan.replan`), and answers a *proposal*: which bookings would
+move, from which tables to which, why, and the covers seated before and after. Nothing is
+written here; :mod:`maitred.services.optimizer_apply` writes a proposal that qualifies.
 
 What never moves:
 

@@ -143,6 +143,7 @@ def _write(tx: UnitOfWork, proposal: Proposal, reason: str) -> None:
         "reason": reason,
         "covers_before": proposal.covers_before,
         "covers_after": proposal.covers_after,
+        "requested_by": tx.actor or ACTOR,
         "moves": [{"booking_id": m.booking_id, "from_table_ids": list(m.from_table_ids),
                    "to_table_ids": list(m.to_table_ids), "why": m.why}
                   for m in proposal.moves],
@@ -193,7 +194,8 @@ def _move(tx: UnitOfWork, proposal: Proposal, booking_id: int, booking: Booking)
                           source=SOURCE)
     tables = "+".join(move.to_tables)
     metadata = {"from_table_ids": list(move.from_table_ids),
-                "to_table_ids": list(move.to_table_ids), "why": move.why}
+                "to_table_ids": list(move.to_table_ids), "why": move.why,
+                "requested_by": tx.actor or ACTOR}
     if booking.state == "assigned":
         tx.history.add(booking, "assigned", actor=ACTOR, metadata=metadata,
                        reason=f"moved by the optimizer from {'+'.join(move.from_tables)} "

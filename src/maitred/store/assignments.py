@@ -153,14 +153,6 @@ class AssignmentRepository:
         restaurant_id: int = row[0]
         return restaurant_id
 
-    def restaurant_of_locked(self, booking_id: int, name: str) -> tuple[int, bool]:
-        """:meth:`restaurant_of` and :meth:`try_lock` of ``name`` in one round trip."""
-        row = self.conn.execute(query("assignments.restaurant_of_booking_locked"),
-                                {"booking_id": booking_id, "name": name}).fetchone()
-        if row is None:
-            raise NotFound("booking", booking_id)
-        return int(row[0]), bool(row[1])
-
     def restaurant_of_hold(self, hold_id: int) -> int:
         row = self.conn.execute(query("assignments.restaurant_of_hold"),
                                 {"hold_id": hold_id}).fetchone()

@@ -238,12 +238,16 @@ class SessionRepository:
                                     dict[str, Any] | None]],
     ) -> None:
         """History rows (session, from, to, actor, reason, metadata), in one round trip."""
+        rows = [{
+            "restaurant_id": session.restaurant_id, "session_id": session.id,
+            "from_state": from_state, "to_state": to_state, "actor": actor,
+            "reason": reason, "metadata": Jsonb(metadata or {}),
+        } for session, from_state, to_state, actor, reason, metadata in moves]
         with self.conn.cursor() as cur:
-            cur.executemany(query("sessions.add_history"), [{
-                "restaurant_id": session.restaurant_id, "session_id": session.id,
-                "from_state": from_state, "to_state": to_state, "actor": actor,
-                "reason": reason, "metadata": Jsonb(metadata or {}),
-            } for session, from_state, to_state, actor, reason, metadata in moves])
+            if len(rows) == 1:  # executemany's pipeline costs more than it saves for one
+                cur.execute(query("sessions.add_history"), rows[0])
+            else:
+                cur.executemany(query("sessions.add_history"), rows)
 
     def history(self, restaurant_id: int, session_id: int) -> list[HistoryEntry]:
         with self.conn.cursor(row_factory=class_row(HistoryEntry)) as cur:

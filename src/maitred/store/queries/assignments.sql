@@ -70,11 +70,6 @@ INSERT INTO booking_lock_fences (booking_id, fence) VALUES (%(booking_id)s, %(fe
 ON CONFLICT (booking_id) DO UPDATE SET fence = EXCLUDED.fence, updated_at = now()
     WHERE booking_lock_fences.fence < EXCLUDED.fence
 RETURNING fence;
--- name: restaurant_of_booking_locked
--- restaurant_of_booking and try_lock in one statement: the booking's restaurant, and
--- whether its advisory lock was taken (no row, and no lock taken, when it does not exist).
-SELECT restaurant_id, pg_try_advisory_xact_lock(hashtextextended(%(name)s, 0))
-FROM bookings WHERE id = %(booking_id)s;
 -- name: booking_for_update_processed
 -- bookings.get_for_update and processed in one statement: the booking, its row locked,
 -- and the outcome already recorded for (booking, trigger, version) if any (version: the
@@ -137,7 +132,7 @@ FROM unnest(%(job_ids)s::bigint[]) AS id;
 SELECT pg_advisory_xact_lock(hashtextextended(%(name)s, 0));
 
 -- name: booking_locked_for_update_processed
--- restaurant_of_booking_locked and booking_for_update_processed in one statement: the
+-- try_lock and booking_for_update_processed in one statement: the
 -- booking under its row lock, the outcome recorded for (booking, trigger, version), and
 -- whether its advisory lock was taken (the caller gives up at once when it was not).
 SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
