@@ -121,7 +121,8 @@ def markdown(runs: list[Run], best: Offline, *, name: str, where: str) -> str:
         f"real `maitred worker` processes (procrastinate on PostgreSQL); {where}. Rate: "
         "bookings from the commit that queues them to the last one settled (`assigned` or "
         "`manual_review`); wait: that commit to each booking's `assigned_at`. "
-        f"Measured {when} on {os.cpu_count()} cores shared with other work.", "",
+        f"Measured {when} on {os.cpu_count()} cores shared with other work (load average "
+        f"{os.getloadavg()[0]:.1f} at the end).", "",
         "| workers | bookings | bookings/s | wait p50 / p99 ms | assigned | manual review "
         "| covers seated | double-booked pairs |",
         "|---|---|---|---|---|---|---|---|",

@@ -10,7 +10,8 @@ pooled until the guests sit down, so the host may move earlier parties to let a 
 1. *Acceptance control*: a party whose covers do not pay the bid price of the table time
    it would take (:mod:`maitred.engine.bidprice`: what that table is expected to bring if
    kept for the demand still to come) is refused. The expected demand is read from the
-   floor's seats and the bookings seen so far, never from later bookings.
+   floor's seats and the bookings seen so far, never from later bookings. (Opt-in
+   alternative: ``Control(admission="value")``, :mod:`maitred.engine.admission`.)
 2. *Direct seat or ejection chain*: find a free option, or move a few parties along
    (:meth:`maitred.engine.repair.Seating.insert`). Options are tried best margin first,
    then the one leaving the least dead table time (gaps too short for any party) next to

@@ -112,14 +112,15 @@ def open_session(
         expire(tx, session, reason="ran out before the host came back")
         session, created = repo.open(restaurant_id, booking_id, actor.staff_id,
                                      idle_seconds=IDLE_SECONDS)
-    opened = [_Move(session, None, PROPOSED, actor.name, "opened", "session.opened")]
     if table_ids is None:
         if created:
             _record(tx, session, None, PROPOSED, actor.name, "opened", "session.opened")
         return _keep_alive(tx, settings, session, booking)
-    # A new session's "opened" is written with its first selection, in one round trip.
+    # A new session (PROPOSED, so _select judges its tables) has its "opened" written
+    # with its first selection, in one round trip.
+    opened = _Move(session, None, PROPOSED, actor.name, "opened", "session.opened")
     return _select(tx, settings, session, booking, list(table_ids), actor,
-                   earlier=opened if created else [])
+                   earlier=[opened] if created else [])
 
 
 def get_session(
