@@ -9,7 +9,7 @@ import pytest
 from tests.integration.support import SmallFloor
 
 from maitred.config import Settings
-from maitred.services import bookings, coordinator_seating, locks
+from maitred.services import bookings, coordinator_seating, coordinator_timelines, locks
 from maitred.services.bookings import BookingChanges, BookingRequest
 from maitred.services.coordinator import Coordinator
 from maitred.store.assignments import AssignmentRepository
@@ -242,7 +242,7 @@ def test_the_combination_planner_flag_decides_whether_joins_are_tried(
 def test_the_patched_timeline_is_the_one_the_snapshot_would_build(
     db: Database, small_floor: SmallFloor,
 ) -> None:
-    timelines = coordinator_seating.Timelines()
+    timelines = coordinator_timelines.Timelines()
     booking = create(db, small_floor)
     rid, labels = small_floor.restaurant_id, ("T1", "T2", "T3", "T4")
 

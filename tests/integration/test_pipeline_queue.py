@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from tests.integration.pipeline_support import (
@@ -99,3 +101,27 @@ def test_the_worker_sweeps_holds_past_their_time_as_a_periodic_job(
 def _hold_status(db: Database, restaurant_id: int, hold_id: int) -> str:
     with db.uow() as tx:
         return tx.allocations.get_hold(restaurant_id, hold_id).status
+
+
+def test_the_queue_commits_its_bookkeeping_without_waiting_for_the_flush(
+    database_url: str,
+) -> None:
+    app = runner.build_app(database_url)
+    # The setting and where it came from: the test server runs with it off for everyone
+    # (a throwaway server), so only "set by this client" tells the queue asked for it.
+    asked = "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'"
+
+    async def queue_setting() -> tuple[str, str] | None:
+        async with app.open_async():
+            connector: Any = app.connector
+            async with connector.pool.connection() as conn:
+                cur = await conn.execute(asked)
+                row = await cur.fetchone()
+        return None if row is None else (row[0], row[1])
+
+    assert asyncio.run(queue_setting()) == ("off", "client")
+    # The coordinator's own connections, which carry the bookings, keep the server's.
+    with Database(database_url, min_size=1, max_size=1) as db, db.connection() as conn:
+        row = conn.execute(asked).fetchone()
+    assert row is not None
+    assert row[1] != "client"

@@ -120,6 +120,10 @@ def test_ops_runs_the_constraint_engine_before_giving_or_taking_a_table(
     # T3 then T4: the two do not stand together, so T4 cannot be added to T3.
     assert manager.post(f"/api/ops/bookings/{four}/tables",
                         {"tableId": room.tables["T3"]}).status_code == 200
+    twice = manager.post(f"/api/ops/bookings/{four}/tables", {"tableId": room.tables["T3"]})
+    assert twice.status_code == 409
+    assert twice.json()["type"] == "/problems/already-exists"
+    assert twice.json()["detail"] == f"booking {four} already sits at table T3"
     apart = manager.post(f"/api/ops/bookings/{four}/tables", {"tableId": room.tables["T4"]})
     assert apart.status_code == 409
     assert [v["kind"] for v in apart.json()["violations"]] == ["not_adjacent"]

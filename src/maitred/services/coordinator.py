@@ -45,11 +45,11 @@ from maitred.services.coordinator_seating import (
     MAX_ROUNDS,
     Batch,
     Seating,
-    Timelines,
     current_problems,
     day_of,
     seat,
 )
+from maitred.services.coordinator_timelines import Timelines
 from maitred.services.guards import Breaker, RateLimit
 from maitred.services.telemetry import PIPELINE, Telemetry
 from maitred.store.assignments import AssignmentRepository

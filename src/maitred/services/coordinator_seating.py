@@ -9,18 +9,17 @@ fresh snapshots per run; then the run ends ``retry`` (the job runs again later) 
 
 The floor comes from :func:`maitred.services.floors.load_floor`, built once per process and
 restaurant and keyed by the restaurant's topology and policy versions (any change to
-tables, zones, adjacency, combinations, policy or turn times bumps one), so a booking pays
-one row read for it, not a rebuild; the day's busy windows are read fresh every time.
+tables, zones, adjacency, combinations, policy or turn times bumps one), so a batch pays
+one row read for it, not a rebuild; the day's busy windows are read fresh for every
+booking, and its timeline patched (:mod:`.coordinator_timelines`).
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,16 +28,14 @@ from psycopg import errors as pg
 from maitred import errors
 from maitred.config import Settings
 from maitred.engine import planner, rules
-from maitred.engine.booking import Window
-from maitred.engine.timeline import Busy, Kind, Timeline
 from maitred.services import bookings as factory
 from maitred.services import floors, sessions, snapshot
 from maitred.services.coordinator_outcomes import ACTOR, Ended, Outcome, to_review
+from maitred.services.coordinator_timelines import Timelines
 from maitred.services.telemetry import Telemetry
 from maitred.store.assignments import AssignmentRepository
 from maitred.store.db import UnitOfWork
 from maitred.store.records import Booking
-from maitred.store.sessions import BusyRow
 
 # Plans tried against one snapshot, and fresh snapshots per run, when other bookings keep
 # taking the tables first. Past that the job is retried later (the day has moved on).
@@ -85,65 +82,6 @@ class Batch:
 
     views: dict[int, floors.FloorView] = field(default_factory=dict)
     days: set[str] = field(default_factory=set)
-
-
-class Timelines:
-    """The last timeline built per restaurant-day, brought up to date by differences.
-
-    Building a day's timeline costs a millisecond or more per booking; between two bookings
-    of one day only a few allocations change (the last one seated, a hold expired), so the
-    previous timeline is patched with what was added and removed since. Per thread: the
-    planner reads a timeline while it works, nobody else may patch it meanwhile.
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def of(self, snap: snapshot.Snapshot) -> Timeline:
-        """The timeline of ``snap``'s busy windows (what ``snap.timeline()`` would build)."""
-        last: dict[tuple[int, date], _Built] = self._local.__dict__.setdefault("last", {})
-        key = (snap.view.restaurant.id, snap.day)
-        rows = frozenset(snap.busy)
-        built = last.get(key)
-        if (built is None or built.labels is not snap.view.labels
-                or built.origin != snap.origin):
-            built = _Built(snap.view.labels, snap.origin, frozenset(), Timeline())
-        gone, new = built.rows - rows, rows - built.rows
-        if len(gone) + len(new) > len(rows) // 2 + 1:
-            built = _Built(snap.view.labels, snap.origin, frozenset(), Timeline())
-            gone, new = frozenset(), rows
-        for row in gone:
-            entry = _busy(snap, row)
-            if entry is not None:
-                built.timeline.remove(entry)
-        for row in sorted(new, key=lambda r: (r.table_id, r.start_at)):
-            entry = _busy(snap, row)
-            if entry is not None:
-                built.timeline.add(entry)
-        last[key] = _Built(built.labels, built.origin, rows, built.timeline)
-        while len(last) > 8:
-            last.pop(next(iter(last)))
-        return built.timeline
-
-
-@dataclass(frozen=True, slots=True)
-class _Built:
-    labels: Mapping[int, str]
-    origin: datetime
-    rows: frozenset[BusyRow]
-    timeline: Timeline
-
-
-def _busy(snap: snapshot.Snapshot, row: BusyRow) -> Busy | None:
-    """One busy row as :meth:`~maitred.services.snapshot.Snapshot.timeline` enters it."""
-    label = snap.view.labels.get(row.table_id)
-    if label is None:
-        return None
-    return Busy(label, Window(snap.minutes(row.start_at), snap.minutes(row.end_at, up=True)),
-                snapshot.engine_id(row.booking_id),
-                Kind.HOLD if row.kind == "hold" else Kind.ASSIGNMENT,
-                row.staff_name if row.kind == "hold" else None,
-                row.locked and row.kind == "assignment")
 
 
 def day_of(tx: UnitOfWork, settings: Settings, booking: Booking, *,

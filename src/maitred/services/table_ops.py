@@ -53,10 +53,13 @@ def add_table(tx: UnitOfWork, settings: Settings, restaurant_id: int, booking_id
     snap = snapshot.for_booking(tx, settings, booking)
     end_at = booking.end_at + timedelta(minutes=snap.view.policy.buffer_minutes)
     current = snap.assigned_to(booking_id)
-    if table_id not in current:
-        violations = judge(snap, booking, sorted({*current, table_id}), None)
-        if violations:
-            raise refusal(violations, booking_id=booking_id)
+    if table_id in current:
+        label = snap.view.labels.get(table_id, f"#{table_id}")
+        raise errors.AlreadyExists("assignment", "tableId",
+                                   f"booking {booking_id} already sits at table {label}")
+    violations = judge(snap, booking, sorted({*current, table_id}), None)
+    if violations:
+        raise refusal(violations, booking_id=booking_id)
     try:
         with tx.conn.transaction():
             tx.allocations.assign(restaurant_id, booking_id, [table_id], booking.start_at,
