@@ -58,7 +58,7 @@ def test_a_medium_online_day_improves_within_the_move_budget(cap: int) -> None:
     online = dict(assign_day(instance.floor, instance.bookings, instance.policy,
                              mode="online").assignments)
     found = replan.replan(instance.floor, instance.bookings, instance.policy, online,
-                          max_moves=cap, time_limit=2.0)
+                          max_moves=cap, time_limit=2.0, deterministic=True)
     _check(instance, raw, found, online, cap)
     if cap == 0:
         assert found.status == "UNCHANGED"
@@ -72,7 +72,7 @@ def test_a_large_day_is_narrowed_by_the_relaxation_and_still_gains() -> None:
     online = dict(assign_day(instance.floor, instance.bookings, instance.policy,
                              mode="online").assignments)
     found = replan.replan(instance.floor, instance.bookings, instance.policy, online,
-                          max_moves=20, time_limit=3.0)
+                          max_moves=20, time_limit=3.0, deterministic=True)
     _check(instance, raw, found, online, 20)
     assert found.status.startswith("NARROWED_")
     assert found.covers_after >= found.covers_before + 10
@@ -90,7 +90,8 @@ def test_fixed_and_locked_parties_keep_their_tables() -> None:
     bookings = [dataclasses.replace(b, locked_tables=online[b.id]) if b.id == locked_id
                 else b for b in instance.bookings]
     found = replan.replan(instance.floor, bookings, instance.policy, online,
-                          max_moves=20, time_limit=2.0, fixed=fixed)
+                          max_moves=20, time_limit=2.0, fixed=fixed,
+                          deterministic=True)
     for booking_id in (*fixed, locked_id):
         assert found.assignments[booking_id] == online[booking_id]
     assert not (set(found.moved) & (fixed | {locked_id}))
@@ -102,7 +103,7 @@ def test_a_day_with_nobody_waiting_is_left_as_it_is() -> None:
     offline = dict(assign_day(instance.floor, instance.bookings, instance.policy).assignments)
     everyone = [b for b in instance.bookings if b.id in offline]
     found = replan.replan(instance.floor, everyone, instance.policy, offline, max_moves=5,
-                          time_limit=1.0)
+                          time_limit=1.0, deterministic=True)
     assert found.status == "UNCHANGED"
     assert found.moved == ()
     assert dict(found.assignments) == offline
@@ -112,9 +113,9 @@ def test_bad_requests_are_value_errors() -> None:
     instance, _ = _load("small-l0.6-s1")
     args = (instance.floor, instance.bookings, instance.policy, {})
     with pytest.raises(ValueError, match="max_moves"):
-        replan.replan(*args, max_moves=-1, time_limit=1.0)
+        replan.replan(*args, max_moves=-1, time_limit=1.0, deterministic=True)
     with pytest.raises(ValueError, match="time_limit"):
-        replan.replan(*args, max_moves=1, time_limit=0)
+        replan.replan(*args, max_moves=1, time_limit=0, deterministic=True)
     with pytest.raises(ValueError, match="unknown bookings"):
         replan.replan(instance.floor, instance.bookings, instance.policy, {"nobody": ("T1",)},
-                      max_moves=1, time_limit=1.0)
+                      max_moves=1, time_limit=1.0, deterministic=True)

@@ -101,12 +101,16 @@ def replan(
     max_moves: int,
     time_limit: float,
     fixed: Collection[str] = (),
+    deterministic: bool = False,
 ) -> Replan:
     """The best plan within ``max_moves`` of ``current``; see the module docstring.
 
     ``current`` maps booking id to its tables now (absent or empty: waiting). Raises
     ``ValueError`` for a negative budget, a non-positive time limit, or a ``current`` or
-    ``fixed`` naming a booking not in ``bookings``.
+    ``fixed`` naming a booking not in ``bookings``. With ``deterministic`` the limit is
+    CP-SAT's deterministic time on one worker (as in :mod:`maitred.engine.solver`), so the
+    same input gives the same plan however busy the machine is; ``solver_seconds`` is then
+    deterministic time too.
     """
     if max_moves < 0:
         raise ValueError("max_moves must be 0 or more")
@@ -120,7 +124,7 @@ def replan(
         # Nothing waits: covers cannot grow, and tidying alone is not worth a move.
         return _answer(index, hint, hint, now, covers_before, "UNCHANGED",
                        covers_before, 0, 0.0)
-    found = _best_within(index, hint, movable, max_moves, time_limit)
+    found = _best_within(index, hint, movable, max_moves, time_limit, deterministic)
     covers_bound = None if found.covers_bound is None \
         else found.covers_bound - _placeholder_covers(index, now)
     return _answer(index, hint, found.seat_of, now, covers_before, found.status,
@@ -299,7 +303,7 @@ class _Solved:
 
 def _solve(index: DayIndex, hint: Sequence[int], start_from: Sequence[int],
            movable: Sequence[int], options: Mapping[int, list[int]], max_moves: int,
-           time_limit: float) -> _Solved:
+           time_limit: float, deterministic: bool) -> _Solved:
     """CP-SAT on the bounded model over ``options``, hinted with ``start_from``."""
     party, start, end = index.party, index.start, index.end
     locked_covers = sum(party[b] for b in range(index.size) if index.locked[b])
@@ -338,13 +342,18 @@ def _solve(index: DayIndex, hint: Sequence[int], start_from: Sequence[int],
 
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.num_workers = WORKERS
-    params.max_time_in_seconds = max(0.05, time_limit)
     params.random_seed = 7
+    if deterministic:
+        params.num_workers = 1
+        params.max_deterministic_time = max(0.05, time_limit)
+    else:
+        params.num_workers = WORKERS
+        params.max_time_in_seconds = max(0.05, time_limit)
     status = solver.solve(model)
+    spent = solver.deterministic_time if deterministic else solver.wall_time
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _Solved(list(start_from), solver.status_name(status), None, len(decisions),
-                       solver.wall_time)
+                       spent)
     seat_of = list(hint)
     for b in movable:
         seat_of[b] = UNSEATED
@@ -355,11 +364,11 @@ def _solve(index: DayIndex, hint: Sequence[int], start_from: Sequence[int],
     bound = locked_covers + int((solver.best_objective_bound + max_moves) // weight)
     covers = sum(party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
     return _Solved(seat_of, solver.status_name(status), max(bound, covers), len(decisions),
-                   solver.wall_time)
+                   spent)
 
 
 def _best_within(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
-                 max_moves: int, time_limit: float) -> _Solved:
+                 max_moves: int, time_limit: float, deterministic: bool) -> _Solved:
     """Small days: the whole bounded model. Large ones, narrowed by the LP relaxation:
 
     1. the bounded model over the ``FIRST_PAIRS`` pairs the LP likes best (proved fast);
@@ -377,34 +386,38 @@ def _best_within(index: DayIndex, hint: Sequence[int], movable: Sequence[int],
                 held[t].append((index.start[b], index.end[b]))
     options = _options(index, hint, movable, held)
     if sum(len(v) for v in options.values()) <= NARROW_PAIRS:
-        return _solve(index, hint, hint, movable, options, max_moves, time_limit)
+        return _solve(index, hint, hint, movable, options, max_moves, time_limit,
+                      deterministic)
     relaxed = _relax(index, hint, movable, options, max_moves)
     if relaxed is None:
-        return _solve(index, hint, hint, movable, options, max_moves, time_limit)
+        return _solve(index, hint, hint, movable, options, max_moves, time_limit,
+                      deterministic)
     locked_covers = sum(index.party[b] for b in range(index.size) if index.locked[b])
     ceiling = locked_covers + int(relaxed.covers_bound + 1e-6)
-    left = time_limit - relaxed.seconds
+    # The LP's wall time counts against a wall-clock budget only.
+    lp_seconds = 0.0 if deterministic else relaxed.seconds
+    left = time_limit - lp_seconds
 
     def key(seat_of: Sequence[int]) -> tuple[int, int]:
         covers = sum(index.party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
         return covers, -sum(1 for b, s in enumerate(seat_of) if s != hint[b])
 
     first = _solve(index, hint, hint, movable, _narrowed(options, hint, relaxed, FIRST_PAIRS),
-                   max_moves, left * FIRST_SHARE)
-    best, seconds, variables = first.seat_of, relaxed.seconds + first.seconds, first.variables
+                   max_moves, left * FIRST_SHARE, deterministic)
+    best, seconds, variables = first.seat_of, lp_seconds + first.seconds, first.variables
     status = "NARROWED_" + first.status
     wide = _narrowed(options, hint, relaxed, SECOND_PAIRS)
     left = time_limit - seconds
     if key(best)[0] < ceiling and left > MIN_SECOND_SECONDS:
         loose = _solve(index, hint, best, movable, wide, LOOSE_FACTOR * max_moves,
-                       left * LOOSE_SHARE)
+                       left * LOOSE_SHARE, deterministic)
         seconds += loose.seconds
         picked = _whole_chains(index, hint, loose.seat_of, max_moves)
         if key(picked) > key(best):
             best, status = picked, "NARROWED_CHAINS"
     left = time_limit - seconds
     if key(best)[0] < ceiling and left > MIN_SECOND_SECONDS:
-        final = _solve(index, hint, best, movable, wide, max_moves, left)
+        final = _solve(index, hint, best, movable, wide, max_moves, left, deterministic)
         seconds += final.seconds
         variables = max(variables, final.variables)
         if key(final.seat_of) > key(best):
