@@ -77,8 +77,8 @@ def run(db: Database, url: str, doc: dict[str, Any], workers: int, *,
     with db.uow(actor="bench") as tx:
         restaurant_id = floors.import_instance(tx, doc, name=f"bench {workers} workers",
                                                settings=Settings.model_construct())
-    with _workers(url, workers):
-        _wait_for_workers(db, workers, timeout=60)
+    with worker_processes(url, workers):
+        wait_for_workers(db, workers, timeout=60)
         with db.uow(actor="bench") as tx:
             waiting = [b for b in tx.bookings.list(restaurant_id, datetime.min.replace(tzinfo=UTC),
                                                    datetime.max.replace(tzinfo=UTC))
@@ -160,7 +160,7 @@ def load(path: Path) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _workers(url: str, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+def worker_processes(url: str, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
     env = {**os.environ, "DATABASE_URL": url}
     command = [sys.executable, "-c",
                "import maitred.cli.worker; from maitred.cli import app; app()", "worker"]
@@ -179,7 +179,7 @@ def _workers(url: str, count: int) -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.wait()
 
 
-def _wait_for_workers(db: Database, count: int, *, timeout: float) -> None:
+def wait_for_workers(db: Database, count: int, *, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
         with db.connection() as conn:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from maitred.services import staff
-from maitred.store.db import Database
+from maitred.store.db import Database, UnitOfWork
 
 SESSION = "/api/staff/manual/session"
 # What `maitred serve` gets too (uvicorn picks them when installed; both are dependencies).
@@ -97,14 +97,7 @@ def build(db: Database, clients: int, bookings_per_client: int) -> Restaurant:
     """A 30-table restaurant (three rooms of ten), parties over several evenings, staff."""
     with db.uow(actor="bench") as tx:
         r = tx.restaurants.create(f"Bench {clients}", timezone="Europe/Paris").id
-        hot: list[int] = []
-        for z in range(3):
-            zone = tx.zones.create(r, f"room{z}", f"Room {z}")
-            ids = [tx.tables.create(r, zone_id=zone.id, label=f"R{z}T{i:02d}",
-                                    max_party=(2, 4, 6)[i % 3]).id for i in range(10)]
-            for a, b in pairwise(ids):
-                tx.adjacency.add(r, a, b)
-            hot += ids[:HOT_TABLES]
+        hot = three_rooms(tx, r)
         rng = random.Random(clients)
         bookings = [tx.bookings.create(
             r, party_size=2, duration_minutes=90, source="staff",
@@ -116,6 +109,20 @@ def build(db: Database, clients: int, bookings_per_client: int) -> Restaurant:
             member = staff.grant(tx, r, f"bench{clients}.{i}@bench.test", "host", f"Host {i}")
             tokens.append(staff.issue_token(tx, member.staff_id, "bench").token)
     return Restaurant(r, hot, bookings, tokens)
+
+
+def three_rooms(tx: UnitOfWork, restaurant_id: int) -> list[int]:
+    """Three rooms of ten adjacent tables (2, 4 and 6 seats in turn); the ids of each
+    room's first ``HOT_TABLES`` tables, the ones clients contend for."""
+    hot: list[int] = []
+    for z in range(3):
+        zone = tx.zones.create(restaurant_id, f"room{z}", f"Room {z}")
+        ids = [tx.tables.create(restaurant_id, zone_id=zone.id, label=f"R{z}T{i:02d}",
+                                max_party=(2, 4, 6)[i % 3]).id for i in range(10)]
+        for a, b in pairwise(ids):
+            tx.adjacency.add(restaurant_id, a, b)
+        hot += ids[:HOT_TABLES]
+    return hot
 
 
 class _Http:

@@ -34,7 +34,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -196,14 +195,7 @@ def build(db: Database, load: Load, bookings_per_client: int = 150) -> Place:
     with db.uow(actor="bench") as tx:
         r = tx.restaurants.create("Staleness bench", timezone="Europe/Paris").id
         tx.restaurants.add_service_period(r, clock(18), clock(23), name="dinner")
-        hot: list[int] = []
-        for z in range(3):
-            zone = tx.zones.create(r, f"room{z}", f"Room {z}")
-            ids = [tx.tables.create(r, zone_id=zone.id, label=f"R{z}T{i:02d}",
-                                    max_party=(2, 4, 6)[i % 3]).id for i in range(10)]
-            for a, b in pairwise(ids):
-                tx.adjacency.add(r, a, b)
-            hot += ids[:bench_sessions.HOT_TABLES]
+        hot = bench_sessions.three_rooms(tx, r)
         rng = random.Random(load.seed)
         bookings = [tx.bookings.create(
             r, party_size=2, duration_minutes=90, source="staff",
@@ -322,9 +314,9 @@ def measure(url: str, load: Load, *, uvicorn_workers: int = 1,
     """Build the restaurant, start the server and the workers, run the load."""
     with Database(url, min_size=1, max_size=4) as db:
         place = build(db, load)
-        with bench_pipeline._workers(url, pipeline_workers), \
+        with bench_pipeline.worker_processes(url, pipeline_workers), \
                 bench_sessions.serving(url, uvicorn_workers) as base:
-            bench_pipeline._wait_for_workers(db, pipeline_workers, timeout=60)
+            bench_pipeline.wait_for_workers(db, pipeline_workers, timeout=60)
             _warm_up(base, place)
             return run(db, base, place, load)
 
