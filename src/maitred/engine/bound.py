@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ortools.linear_solver import pywraplp
+from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from maitred.engine.dayindex import DayIndex
 
@@ -68,60 +68,64 @@ def relax(index: DayIndex, *, tidiness: float = 0.0,
             for table in index.seats[index.choices[b][0]].tables:
                 held[table].append((start[b], end[b]))
 
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:  # pragma: no cover - GLOP ships with OR-Tools
-        return None
-    objective = lp.Objective()
-    objective.SetMaximization()
+    # The model is written as one protocol buffer (whole rows at a time) and loaded in one
+    # call: adding tens of thousands of coefficients one by one through the solver's
+    # Python wrapper took as long as GLOP's solve.
+    model = linear_solver_pb2.MPModelProto(maximize=True)
     pairs: list[tuple[int, int]] = []
-    variables: list[pywraplp.Variable] = []
+    coefficients: list[float] = []
     on_table: list[list[tuple[int, int, int]]] = [[] for _ in index.table_ids]
-    rows: list[pywraplp.Constraint] = []
+    rows: list[list[int]] = []  # per row, the pairs in it
     rows_of: list[list[int]] = []  # per pair, the rows it sits in
     for b in range(index.size):
         if index.locked[b]:
             continue
-        row = lp.Constraint(0.0, 1.0)
-        rows.append(row)
+        mine: list[int] = []
         for rank, seat in enumerate(index.choices[b]):
             used = index.seats[seat].tables
             if any(s < end[b] and start[b] < e for t in used for s, e in held[t]):
                 continue  # a locked party sits there
-            var = lp.NumVar(0.0, 1.0, "")
-            objective.SetCoefficient(var, party[b] - tidiness * index.price[b][rank])
-            row.SetCoefficient(var, 1.0)
-            rows_of.append([len(rows) - 1])
+            coefficients.append(party[b] - tidiness * index.price[b][rank])
+            rows_of.append([len(rows)])
+            mine.append(len(pairs))
             for t in used:
                 on_table[t].append((start[b], end[b], len(pairs)))
             pairs.append((b, seat))
-            variables.append(var)
+        rows.append(mine)
     for members in on_table:
         for clique in maximal_cliques(members):
             if len(clique) < 2:
                 continue
-            row = lp.Constraint(0.0, 1.0)
             for j in clique:
-                row.SetCoefficient(variables[j], 1.0)
                 rows_of[j].append(len(rows))
-            rows.append(row)
+            rows.append(clique)
+    model.variable.extend(
+        linear_solver_pb2.MPVariableProto(lower_bound=0.0, upper_bound=1.0,
+                                          objective_coefficient=c) for c in coefficients)
+    model.constraint.extend(
+        linear_solver_pb2.MPConstraintProto(lower_bound=0.0, upper_bound=1.0, var_index=row,
+                                            coefficient=[1.0] * len(row)) for row in rows)
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    if lp is None or lp.LoadModelFromProto(model):  # pragma: no cover - GLOP ships with OR-Tools
+        return None
     if time_limit is not None:
         lp.SetTimeLimit(max(1, int(time_limit * 1000)))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     # Weak duality with the prices made valid by hand: any y >= 0 bounds the optimum by
     # sum(y) + sum(max(0, reduced profit)).
-    price = [max(0.0, row.dual_value()) for row in rows]
+    price = [max(0.0, row.dual_value()) for row in lp.constraints()]
     profits = []
     ceiling = sum(price)
     for j, (b, seat) in enumerate(pairs):
-        profit = objective.GetCoefficient(variables[j]) - sum(price[r] for r in rows_of[j])
+        profit = coefficients[j] - sum(price[r] for r in rows_of[j])
         ceiling += max(0.0, profit)
         profits.append((b, seat, profit))
     # A plan's covers exceed its tidied value by its price, at most everyone's worst price.
     ceiling += tidiness * sum(max(index.price[b], default=0) for b in range(index.size)
                               if not index.locked[b])
     return Relaxation(ceiling + locked_covers, locked_covers, tuple(profits),
-                      tuple(var.solution_value() for var in variables))
+                      tuple(var.solution_value() for var in lp.variables()))
 
 
 def maximal_cliques(parties: list[tuple[int, int, Key]]) -> list[list[Key]]:

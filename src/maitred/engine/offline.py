@@ -22,6 +22,30 @@
    and so on three steps deep); and every other step leaves the parties the relaxation
    does not seat out of the models, which makes each re-solve cheaper on a busy evening.
 
+Where the time goes (measured on the 60- and 150-table benchmark days, 2 cores):
+
+- The whole-day relaxation took about 0.6 s at 11k pairs, half of it adding coefficients
+  one by one through the solver's Python wrapper; :mod:`maitred.engine.bound` now loads
+  the model in one call (0.4 s, GLOP's own 0.25 s included). At 38k-67k pairs GLOP alone
+  takes 3-4 s: with model building that was over half the 150-table budget, and GLOP often
+  hit its limit, leaving the search about two seconds and no relaxation. So it runs only
+  up to ``RELAX_PAIRS`` (35k) pairs; above that the search has the whole budget.
+- Where the relaxation runs on a larger day, its rounding is the start; the table-kind
+  construction is built only if the relaxation fails (its start was always worse there).
+- The search stops ``RESERVE`` seconds before the deadline (most neighbourhoods take
+  10-100 ms), and it keeps its wall-clock promise: building a model, outside CP-SAT's own
+  clock, grows with parties free times tables open, so each solve's limit leaves room for
+  that at the worst rate seen so far, and a neighbourhood too large for the time left is
+  skipped. Two rooms together are tried only up to ``ROOMS_TABLES`` tables: two rooms of
+  80 tables took 1.3 s (17k pairs), a sixth of the 150-table budget.
+
+- Each neighbourhood is solved by one CP-SAT worker, not two. Most are tiny (tens to a
+  few thousand pairs, proved in 5-100 ms), where a second worker only adds start-up time;
+  and with two workers the answer among equally good ones depended on which finished
+  first, so the search took a different path each run and the same day ended one to three
+  covers apart (543 to 548 of 549 on the 60-table l1.3 day). With one worker the path is
+  the same every run up to the deadline, and about half again as many neighbourhoods fit.
+
 Time: the caller gives a budget in seconds; ``clock`` measures it (``time.perf_counter`` in
 practice, injected so the engine stays free of hidden clocks and tests can fake it).
 """
@@ -47,12 +71,18 @@ SECOND_START_PAIRS = 16_000
 # at most this long.
 SCHEDULE = (12, 20, 0, 30, -1)
 SLICE_PAIRS = 2_500
+# Two rooms together only up to this many tables: on the 150-table floor two rooms of 80
+# tables took 1.3 s to build and solve (17k pairs), a sixth of the budget, where a
+# 20-table group takes 0.1-0.5 s; the time slices still let parties change rooms there.
+ROOMS_TABLES = 60
 NEIGHBOURHOOD_SECONDS = 0.6
+# The search stops this long before its deadline (a neighbourhood takes 10-100 ms).
+RESERVE = 0.1
 # Up to this many pairs the whole-day relaxation (:mod:`maitred.engine.bound`) is worth
 # its time: it proves a covers ceiling, its rounding is the best start, and it aims the
-# targeted neighbourhoods. GLOP takes under a second at 16k pairs and about half the
-# 150-table budget at 70k; above that it would not finish in time.
-RELAX_PAIRS = 70_000
+# targeted neighbourhoods. It takes about 0.6 s at 11k pairs but 5 s at 38k-67k (model
+# building included), over half the 150-table budget: there the search gains more.
+RELAX_PAIRS = 35_000
 # Below this many pairs CP-SAT proves the whole day at once and needs no guide; above
 # it, on a small day, the rounded relaxation is a better hint for CP-SAT.
 RELAX_MIN_PAIRS = 1_000
@@ -92,11 +122,7 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
     pairs = sum(len(c) for b, c in enumerate(index.choices) if not index.locked[b])
     small = pairs <= WHOLE_DAY_PAIRS
     relaxing = RELAX_MIN_PAIRS <= pairs <= RELAX_PAIRS
-    starts = [_construct(index, covers_first=True)[0]]
-    if pairs <= SECOND_START_PAIRS and (small or not relaxing):
-        # Cheap here: a second, differently shaped start (the relaxation's rounding is a
-        # better one where it runs, and the search needs the time).
-        starts.append(_construct(index, covers_first=False)[0])
+    starts: list[Seating] = []
     ceiling = None
     # Left out of the neighbourhoods while unseated (only the exact relaxation says so:
     # the table-kind guide's view of it cost covers on the largest floors).
@@ -109,6 +135,13 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
             starts.append(_round(index, relaxed))
             hopeless = _hopeless(index, relaxed)
             wanted = _wanted(relaxed)
+    if small or not starts:
+        # The table-kind start: on a larger day only when the relaxation gave none (its
+        # rounding is the better start there, and the search needs the time).
+        starts.append(_construct(index, covers_first=True)[0])
+        if pairs <= SECOND_START_PAIRS and (small or not relaxing):
+            # Cheap here: a second, differently shaped start.
+            starts.append(_construct(index, covers_first=False)[0])
     starts.sort(key=lambda s: (-s.covers(), s.price()))
     construct_covers = starts[0].covers()
 
@@ -185,7 +218,7 @@ def _hopeless(index: DayIndex, relaxed: bound.Relaxation) -> set[int]:
 
 def _round(index: DayIndex, relaxed: bound.Relaxation) -> Seating:
     """A start from the relaxation: the parties it seats most surely first (by arrival),
-    each on the tables it gave them most, then a quick repair pass."""
+    each on the tables it gave them most."""
     shares: list[list[tuple[float, int]]] = [[] for _ in range(index.size)]
     for (b, seat, _), share in zip(relaxed.profits, relaxed.shares, strict=True):
         shares[b].append((share, seat))
@@ -202,7 +235,8 @@ def _round(index: DayIndex, relaxed: bound.Relaxation) -> Seating:
 
     start = repair.construct(index, sorted(range(index.size), key=order_key), ranked=ranked,
                              doubtful={b for b in range(index.size) if seated[b] <= 0.01})
-    repair.improve(start, rounds=IMPROVE_ROUNDS, tries=IMPROVE_TRIES)
+    # No repair pass: a small day gives its chosen start one, and on a larger day the
+    # search that follows makes better use of the 0.05-0.1 s.
     return start
 
 
@@ -221,8 +255,13 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     def left() -> float:
         return deadline - clock()
 
+    # The time a call spends outside CP-SAT's own clock (building and loading the model)
+    # grows with the parties free to move times the tables they may use: the most seen
+    # per unit so far. The solver's limit leaves room for it, so a large neighbourhood
+    # started near the end does not run past the deadline.
+    rate = 0.0
     sweep, idle, rounds = 0, 0, 0
-    while idle < 2 * len(schedule) and left() > 0.2:
+    while idle < 2 * len(schedule) and left() > RESERVE:
         improved = False
         size = schedule[(sweep // 2) % len(schedule)]
         if size == TARGETED:
@@ -231,7 +270,7 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             todo = _neighbourhoods(index, size, shift=sweep % 2 == 1)
         for tables, moving in todo:
             budget = left()
-            if budget < 0.2:
+            if budget < RESERVE:
                 break
             # Every other step of the schedule leaves the hopeless out (cheap models, more
             # rounds); the steps between keep them in, since the relaxation is degenerate
@@ -244,9 +283,14 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
                     or (s != UNSEATED and inside.issuperset(index.seats[s].tables)))]
             else:
                 moving = [b for b in moving if b not in left_out or seat_of[b] != UNSEATED]
-            found = solver.solve(index, seat_of, time_limit=min(budget - 0.1,
-                                                                NEIGHBOURHOOD_SECONDS),
-                                 free=moving, tables=tables, light=True)
+            extent = len(moving) * (len(index.table_ids) if tables is None else len(tables))
+            limit = min(budget - RESERVE / 2 - rate * extent, NEIGHBOURHOOD_SECONDS)
+            if limit < RESERVE / 2:
+                continue  # too large for the time left; a smaller one may still fit
+            began = clock()
+            found = solver.solve(index, seat_of, time_limit=limit, free=moving,
+                                 tables=tables, light=True, workers=1)
+            rate = max(rate, (clock() - began - found.solver_seconds) / max(1, extent))
             rounds += 1
             if (found.covers, -_price(index, found.seat_of)) > \
                     (_covers(index, seat_of), -_price(index, seat_of)):
@@ -275,7 +319,8 @@ def _neighbourhoods(index: DayIndex, size: int, *, shift: bool) -> list[Neighbou
         by_zone.setdefault(index.floor.tables[table_id].zone, []).append(number)
     if size == 0:  # two whole rooms: lets a party change rooms to free a table for another
         rooms = list(by_zone.values())
-        groups = [a + b for i, a in enumerate(rooms) for b in rooms[i + 1:]] or rooms
+        groups = [a + b for i, a in enumerate(rooms) for b in rooms[i + 1:]
+                  if len(a) + len(b) <= ROOMS_TABLES] or rooms
     else:
         groups = []
         for members in by_zone.values():

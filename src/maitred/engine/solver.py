@@ -52,6 +52,7 @@ def solve(
     free: Sequence[int] | None = None,
     tables: Sequence[int] | None = None,
     light: bool = False,
+    workers: int = WORKERS,
 ) -> Solution:
     """Best plan CP-SAT finds within ``time_limit`` seconds, starting from ``hint``.
 
@@ -62,7 +63,8 @@ def solve(
 
     A *neighbourhood* solve (large neighbourhood search): only the ``free`` bookings may
     change, and only onto options made of ``tables``; everyone else keeps the seat the
-    hint gives them and blocks it.
+    hint gives them and blocks it. ``workers`` (at most ``WORKERS``): one suits a small
+    neighbourhood, whose answer then depends on nothing but the input and the time limit.
     """
     model = cp_model.CpModel()
     party, start, end = index.party, index.start, index.end
@@ -119,7 +121,7 @@ def solve(
 
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.num_workers = 1 if deterministic else WORKERS
+    params.num_workers = 1 if deterministic else min(workers, WORKERS)
     if deterministic:
         params.max_deterministic_time = time_limit
     else:
