@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tests.builders import at, bistro, booking, busy, floor, table
 
-from maitred.engine.floor import Floor
+from maitred.engine import planner
+from maitred.engine.floor import Combination, Floor
 from maitred.engine.policy import Policy
 from maitred.engine.rules import Violation, ViolationKind, check, default_clock
 from maitred.engine.timeline import Kind, Timeline
@@ -33,6 +34,19 @@ def test_a_listed_combination_that_fits_is_accepted() -> None:
 
 def test_a_derived_combination_that_fits_is_accepted() -> None:
     assert judge(["T4", "T3"], 6) == []
+
+
+def test_a_party_between_the_sizes_of_two_listed_joins_of_the_same_tables_is_refused() -> None:
+    # Found by hypothesis: T1+T2 listed twice, for 1-2 and for exactly 4; a party of 3 fits
+    # neither, though it lies between the two ranges. The planner offers nothing either.
+    policy = Policy(derive_combinations=False, require_adjacency=False)
+    room = floor([table("T1", 1), table("T2", 1)], [],
+                 [Combination("C1", ("T1", "T2"), 1, 2), Combination("C2", ("T1", "T2"), 4, 4)],
+                 policy)
+    found = judge(["T1", "T2"], 3, room=room, policy=policy)
+    assert kinds(found) == [ViolationKind.PARTY_TOO_LARGE]
+    assert found[0].message == "Tables T1+T2 together seat 1-2 or 4; the party is 3."
+    assert planner.candidates(booking(party=3), room, Timeline(), policy) == []
 
 
 def test_an_empty_selection_asks_for_a_table() -> None:

@@ -130,6 +130,11 @@ def _shape(tables: list[str], booking: Booking, floor: Floor, policy: Policy) ->
             return []
         low = min(o.min_party for o in options)
         high = max(o.max_party for o in options)
+        if low <= party <= high:
+            # Several listed joins of these tables, the party between their sizes.
+            sizes = " or ".join(sorted({_seats(o.min_party, o.max_party) for o in options}))
+            return [Violation(ViolationKind.PARTY_TOO_LARGE,
+                              f"Tables {label} together seat {sizes}; the party is {party}.")]
         return _size(party, low, high, f"Tables {label} together", None, plural=True)
     zones = sorted({floor.tables[t].zone for t in tables})
     if len(zones) > 1:
@@ -144,6 +149,10 @@ def _shape(tables: list[str], booking: Booking, floor: Floor, policy: Policy) ->
            else "they are not one of the allowed combinations")
     return [Violation(ViolationKind.NOT_A_COMBINATION,
                       f"Tables {label} cannot be joined: {why}.")]
+
+
+def _seats(low: int, high: int) -> str:
+    return str(high) if low == high else f"{low}-{high}"
 
 
 def _size(
