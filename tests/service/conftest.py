@@ -33,6 +33,36 @@ class Room:
         with self.services.db.uow() as tx:
             tx.restaurants.set_policy(self.restaurant_id, policy)
 
+    def assign(self, booking_id: int, label: str, source: str = "auto") -> None:
+        """Seat a pending booking at one table (with the turnover buffer), as ``source``."""
+        with self.services.db.uow() as tx:
+            booking = tx.bookings.get(self.restaurant_id, booking_id)
+            tx.allocations.assign(self.restaurant_id, booking_id, [self.tables[label]],
+                                  booking.start_at, booking.end_at + timedelta(minutes=15),
+                                  source=source)
+            tx.bookings.transition_logged(self.restaurant_id, booking_id, to_state="assigned",
+                                          from_state="pending",
+                                          expected_version=booking.version, actor="test")
+
+    def to_review(self, booking_id: int) -> None:
+        """Send a pending booking to staff (``manual_review``)."""
+        with self.services.db.uow() as tx:
+            booking = tx.bookings.get(self.restaurant_id, booking_id)
+            tx.bookings.transition_logged(self.restaurant_id, booking_id,
+                                          to_state="manual_review", from_state="pending",
+                                          expected_version=booking.version, actor="test")
+
+    def table_ids(self, booking_id: int) -> list[int]:
+        """The ids of the tables the booking is assigned to, sorted."""
+        with self.services.db.uow() as tx:
+            return sorted(a.table_id for a in tx.allocations.assignments(self.restaurant_id,
+                                                                         booking_id))
+
+    def labels(self, booking_id: int) -> list[str]:
+        """The labels of the tables the booking is assigned to, sorted."""
+        names = {v: k for k, v in self.tables.items()}
+        return sorted(names[t] for t in self.table_ids(booking_id))
+
 
 @pytest.fixture
 def room(bistro: int, services: bootstrap.Services) -> Room:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from tests.http_fixtures import Person
@@ -24,30 +24,10 @@ PATH = "/api/ops/optimize"
 DAY = "2030-06-14"
 
 
-def _assign(room: Room, booking_id: int, label: str, source: str = "auto") -> None:
-    with room.services.db.uow() as tx:
-        booking = tx.bookings.get(room.restaurant_id, booking_id)
-        tx.allocations.assign(room.restaurant_id, booking_id, [room.tables[label]],
-                              booking.start_at, booking.end_at + timedelta(minutes=15),
-                              source=source)
-        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="assigned",
-                                      from_state="pending", expected_version=booking.version,
-                                      actor="test")
 
 
-def _to_review(room: Room, booking_id: int) -> None:
-    with room.services.db.uow() as tx:
-        booking = tx.bookings.get(room.restaurant_id, booking_id)
-        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="manual_review",
-                                      from_state="pending", expected_version=booking.version,
-                                      actor="test")
 
 
-def _tables(room: Room, booking_id: int) -> list[str]:
-    names = {v: k for k, v in room.tables.items()}
-    with room.services.db.uow() as tx:
-        return sorted(names[a.table_id]
-                      for a in tx.allocations.assignments(room.restaurant_id, booking_id))
 
 
 def _apply(owner: Person, room: Room, key: str | None = None, **extra: Any) -> Any:
@@ -71,8 +51,8 @@ def _chain(room: Room) -> tuple[int, int, int]:
     four = room.booking(4)
     two = room.booking(2)
     six = room.booking(6)
-    _assign(room, four, "T4")
-    _assign(room, two, "T3")
+    room.assign(four, "T4")
+    room.assign(two, "T3")
     return four, two, six
 
 
@@ -90,9 +70,9 @@ def test_apply_moves_a_chain_in_one_transaction_with_history_and_one_event(
     assert body["attempts"] == 1
     assert (body["scoreBefore"], body["scoreAfter"]) == (6, 12)
     assert {m["bookingId"] for m in body["diff"]} == {four, two, six}
-    assert _tables(room, four) == ["T3"]
-    assert _tables(room, two) in (["T1"], ["T2"])
-    assert _tables(room, six) == ["T4"]
+    assert room.labels(four) == ["T3"]
+    assert room.labels(two) in (["T1"], ["T2"])
+    assert room.labels(six) == ["T4"]
     _no_overlap(room)
     with room.services.db.uow() as tx:
         rid = room.restaurant_id
@@ -135,7 +115,7 @@ def _full_evening(room: Room, threshold: float | None = None) -> int:
         policy["optimizer_threshold"] = threshold
     room.set_policy(**policy)
     for label, party in (("T1", 2), ("T2", 2), ("T3", 4), ("T4", 4)):
-        _assign(room, room.booking(party), label)
+        room.assign(room.booking(party), label)
     return room.booking(1, minutes_after_seven=120)
 
 
@@ -146,7 +126,7 @@ def test_a_proposal_below_the_threshold_is_not_applied(owner: Person, room: Room
     assert body["reason"].startswith("below threshold")
     assert (body["scoreBefore"], body["scoreAfter"]) == (12, 13)
     assert [m["bookingId"] for m in body["diff"]] == [late]
-    assert _tables(room, late) == []
+    assert room.labels(late) == []
     with room.services.db.uow() as tx:
         assert tx.bookings.get(room.restaurant_id, late).state == "pending"
 
@@ -156,18 +136,18 @@ def test_a_lower_threshold_lets_the_same_gain_through(owner: Person, room: Room)
     body = _apply(owner, room).json()
     assert body["applied"] is True
     assert body["threshold"] == 0.05
-    assert len(_tables(room, late)) == 1
+    assert len(room.labels(late)) == 1
 
 
 def test_seating_a_manual_review_booking_qualifies_whatever_the_gain(
     owner: Person, room: Room,
 ) -> None:
     late = _full_evening(room)
-    _to_review(room, late)
+    room.to_review(late)
     body = _apply(owner, room).json()
     assert body["applied"] is True
     assert "manual_review" in body["reason"]
-    assert len(_tables(room, late)) == 1
+    assert len(room.labels(late)) == 1
     with room.services.db.uow() as tx:
         booking = tx.bookings.get(room.restaurant_id, late)
         assert booking.state == "assigned"
@@ -196,17 +176,17 @@ def test_a_concurrent_confirm_between_propose_and_apply_makes_it_retry_on_fresh_
             # two, committed in its own transaction before the apply writes.
             move = next(m for m in proposal.moves if m.booking_id == two)
             taken.append(names[move.to_table_ids[0]])
-            _assign(room, rival, taken[0])
+            room.assign(rival, taken[0])
 
     outcome = optimizer_apply.with_retries(_run_in(room), room.services.settings,
                                            room.restaurant_id, date.fromisoformat(DAY),
                                            hook=confirm_first)
     assert outcome.applied is True
     assert outcome.attempts == 2          # the first attempt lost the race, the second won
-    assert _tables(room, rival) == taken  # the confirm won its table
-    assert _tables(room, two) == [{"T1": "T2", "T2": "T1"}[taken[0]]]
-    assert _tables(room, four) == ["T3"]
-    assert _tables(room, six) == ["T4"]
+    assert room.labels(rival) == taken  # the confirm won its table
+    assert room.labels(two) == [{"T1": "T2", "T2": "T1"}[taken[0]]]
+    assert room.labels(four) == ["T3"]
+    assert room.labels(six) == ["T4"]
     _no_overlap(room)
 
 
@@ -234,9 +214,9 @@ def test_losing_every_race_gives_up_after_the_bounded_retries(room: Room) -> Non
     assert outcome.applied is False
     assert outcome.reason.startswith(f"lost a race {optimizer_apply.MAX_ATTEMPTS} times")
     assert len(rivals) == optimizer_apply.MAX_ATTEMPTS
-    assert _tables(room, four) == ["T4"]
-    assert _tables(room, two) == ["T3"]
-    assert _tables(room, six) == []
+    assert room.labels(four) == ["T4"]
+    assert room.labels(two) == ["T3"]
+    assert room.labels(six) == []
     _no_overlap(room)
 
 
@@ -249,7 +229,7 @@ def test_an_apply_racing_a_confirm_in_another_thread_never_double_books(room: Ro
     def host() -> None:
         gate.wait()
         try:
-            _assign(room, rival, "T1")
+            room.assign(rival, "T1")
             results["host"] = "seated"
         except errors.TableUnavailable as exc:
             results["host"] = exc
@@ -269,11 +249,11 @@ def test_an_apply_racing_a_confirm_in_another_thread_never_double_books(room: Ro
     assert isinstance(outcome, optimizer_apply.Outcome)
     assert outcome.applied is True       # T2 stays free whoever wins T1
     _no_overlap(room)
-    assert _tables(room, six) == ["T4"]
-    assert _tables(room, four) == ["T3"]
+    assert room.labels(six) == ["T4"]
+    assert room.labels(four) == ["T3"]
     if results["host"] == "seated":
-        assert _tables(room, rival) == ["T1"]
-        assert _tables(room, two) == ["T2"]
+        assert room.labels(rival) == ["T1"]
+        assert room.labels(two) == ["T2"]
     else:                                 # the optimizer got T1 first; the host was told
         assert isinstance(results["host"], errors.TableUnavailable)
-        assert _tables(room, rival) == []
+        assert room.labels(rival) == []

@@ -26,22 +26,13 @@ def _tomorrow_at_seven() -> datetime:
 def _book(room: Room, party: int, table: str | None = None, minutes: int = 0) -> int:
     start = _tomorrow_at_seven() + timedelta(minutes=minutes)
     with room.services.db.uow() as tx:
-        booking = tx.bookings.create(room.restaurant_id, party_size=party, start_at=start,
-                                     duration_minutes=90, source="staff")
-        if table is not None:
-            tx.allocations.assign(room.restaurant_id, booking.id, [room.tables[table]],
-                                  booking.start_at, booking.end_at + timedelta(minutes=15),
-                                  source="auto")
-            tx.bookings.transition_logged(room.restaurant_id, booking.id, to_state="assigned",
-                                          from_state="pending", expected_version=booking.version,
-                                          actor="test")
-        return booking.id
+        booking_id = tx.bookings.create(room.restaurant_id, party_size=party, start_at=start,
+                                        duration_minutes=90, source="staff").id
+    if table is not None:
+        room.assign(booking_id, table)
+    return booking_id
 
 
-def _tables(room: Room, booking_id: int) -> list[int]:
-    with room.services.db.uow() as tx:
-        return sorted(a.table_id for a in tx.allocations.assignments(room.restaurant_id,
-                                                                     booking_id))
 
 
 def _run_job(room: Room) -> list[dict[str, object]]:
@@ -59,8 +50,8 @@ def test_the_job_applies_a_day_that_qualifies(room: Room) -> None:
     [run] = _run_job(room)
     assert run["applied"] is True, run
     assert run["moves"] == 2
-    assert _tables(room, six) == [room.tables["T4"]]
-    assert _tables(room, two) != [room.tables["T4"]]
+    assert room.table_ids(six) == [room.tables["T4"]]
+    assert room.table_ids(two) != [room.tables["T4"]]
     with room.services.db.uow() as tx:
         assert tx.bookings.get(room.restaurant_id, six).state == "assigned"
         assert tx.allocations.overlapping_pairs(room.restaurant_id) == []
@@ -82,8 +73,8 @@ def test_the_job_leaves_a_day_below_the_threshold_alone(room: Room) -> None:
     [run] = _run_job(room)
     assert run["applied"] is False
     assert str(run["reason"]).startswith("below threshold")
-    assert _tables(room, late) == []
-    assert [_tables(room, b) for b in seated] == [
+    assert room.table_ids(late) == []
+    assert [room.table_ids(b) for b in seated] == [
         [room.tables[label]] for label in ("T1", "T2", "T3", "T4")]
     with room.services.db.uow() as tx:
         assert tx.events.since(room.restaurant_id, seq) == []

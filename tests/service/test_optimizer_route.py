@@ -7,7 +7,6 @@ six at 19:00 waiting; the re-plan moves the two to a two-top and seats the six a
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from tests.http_fixtures import Person
@@ -17,29 +16,10 @@ PATH = "/api/ops/optimize"
 DAY = "2030-06-14"
 
 
-def _assign(room: Room, booking_id: int, label: str, source: str) -> None:
-    with room.services.db.uow() as tx:
-        booking = tx.bookings.get(room.restaurant_id, booking_id)
-        tx.allocations.assign(room.restaurant_id, booking_id, [room.tables[label]],
-                              booking.start_at, booking.end_at + timedelta(minutes=15),
-                              source=source)
-        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="assigned",
-                                      from_state="pending", expected_version=booking.version,
-                                      actor="test")
 
 
-def _wait(room: Room, booking_id: int) -> None:
-    with room.services.db.uow() as tx:
-        booking = tx.bookings.get(room.restaurant_id, booking_id)
-        tx.bookings.transition_logged(room.restaurant_id, booking_id, to_state="manual_review",
-                                      from_state="pending", expected_version=booking.version,
-                                      actor="test")
 
 
-def _tables_of(room: Room, booking_id: int) -> list[int]:
-    with room.services.db.uow() as tx:
-        return sorted(a.table_id for a in tx.allocations.assignments(room.restaurant_id,
-                                                                     booking_id))
 
 
 def _day(room: Room, source: str = "auto") -> tuple[int, int]:
@@ -47,8 +27,8 @@ def _day(room: Room, source: str = "auto") -> tuple[int, int]:
     room.set_policy(merges_enabled=False)
     two = room.booking(2)
     six = room.booking(6)
-    _assign(room, two, "T4", source)
-    _wait(room, six)
+    room.assign(two, "T4", source)
+    room.to_review(six)
     return two, six
 
 
@@ -86,8 +66,8 @@ def test_optimize_proposes_moving_a_greedy_two_to_seat_a_waiting_six(
     if body["engine"]["gap"] is not None:
         assert body["engine"]["gap"] == 0.0
     # Only a proposal: the day is as it was.
-    assert _tables_of(room, two) == [room.tables["T4"]]
-    assert _tables_of(room, six) == []
+    assert room.table_ids(two) == [room.tables["T4"]]
+    assert room.table_ids(six) == []
 
 
 def test_max_moves_caps_the_moves_and_no_assigned_party_loses_its_table(
@@ -143,8 +123,8 @@ def test_apply_needs_a_key_and_a_manager_and_strangers_get_404(
                                  "apply": True})
     assert forbidden.status_code == 403, forbidden.text
     # Neither refusal wrote anything.
-    assert _tables_of(room, two) == [room.tables["T4"]]
-    assert _tables_of(room, six) == []
+    assert room.table_ids(two) == [room.tables["T4"]]
+    assert room.table_ids(six) == []
     bad = owner.post(PATH, {"restaurantId": room.restaurant_id, "date": DAY, "maxMoves": -1})
     assert bad.status_code == 422
     assert bad.json()["field"] == "maxMoves"
@@ -168,7 +148,7 @@ def test_held_tables_and_seated_parties_are_kept(owner: Person, room: Room) -> N
     assert diff[six]["toTables"] == ["T4"]
     assert held not in diff                      # a host is seating it by hand
     seated = room.booking(4)
-    _assign(room, seated, "T3", "auto")
+    room.assign(seated, "T3", "auto")
     with room.services.db.uow() as tx:
         booking = tx.bookings.get(room.restaurant_id, seated)
         assert tx.bookings.transition_logged(
