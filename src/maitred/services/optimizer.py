@@ -74,12 +74,9 @@ class Proposal:
     day: date
     max_moves: int
     moves: tuple[Move, ...]
-    moves_used: int
     covers_before: int
     covers_after: int
     covers_total: int
-    score_before: int
-    score_after: int
     bookings_considered: int
     bookings_fixed: tuple[int, ...]
     manual_review_seated: tuple[int, ...]       # waiting in manual_review, seated by it
@@ -93,6 +90,19 @@ class Proposal:
     threshold: float                            # the restaurant's optimizer_threshold
     versions: Mapping[int, int]                 # moved booking -> version it was read at
     windows: Mapping[int, tuple[datetime, datetime]]  # moved booking -> new window
+
+    @property
+    def moves_used(self) -> int:
+        return len(self.moves)
+
+    # The score the threshold judges: covers seated among the day's not-yet-seated bookings.
+    @property
+    def score_before(self) -> int:
+        return self.covers_before
+
+    @property
+    def score_after(self) -> int:
+        return self.covers_after
 
 
 @dataclass(slots=True)
@@ -266,9 +276,8 @@ def _proposal(read: _Day, found: Replan, restaurant_id: int, day: date,
     covers_after = sum(read.bookings[b].party_size for b in considered if placed.get(b))
     return Proposal(
         restaurant_id=restaurant_id, day=day, max_moves=cap, moves=tuple(moves),
-        moves_used=len(moves), covers_before=covers_before, covers_after=covers_after,
+        covers_before=covers_before, covers_after=covers_after,
         covers_total=sum(read.bookings[b].party_size for b in considered),
-        score_before=covers_before, score_after=covers_after,
         bookings_considered=len(considered),
         bookings_fixed=tuple(sorted(read.fixed)),
         manual_review_seated=tuple(b for b in seated_newly
