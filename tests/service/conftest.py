@@ -34,9 +34,12 @@ class Room:
             tx.restaurants.set_policy(self.restaurant_id, policy)
 
     def assign(self, booking_id: int, label: str, source: str = "auto") -> None:
-        """Seat a pending booking at one table (with the turnover buffer), as ``source``."""
+        """Seat a pending booking at one table (with the turnover buffer), as ``source``.
+
+        The booking's row is locked before its table, the order every service takes: the
+        opposite order could deadlock against the optimizer in the race tests."""
         with self.services.db.uow() as tx:
-            booking = tx.bookings.get(self.restaurant_id, booking_id)
+            booking = tx.bookings.get(self.restaurant_id, booking_id, for_update=True)
             tx.allocations.assign(self.restaurant_id, booking_id, [self.tables[label]],
                                   booking.start_at, booking.end_at + timedelta(minutes=15),
                                   source=source)
