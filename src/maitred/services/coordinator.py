@@ -36,8 +36,16 @@ import psycopg
 from maitred import errors
 from maitred.config import Settings
 from maitred.services import bookings as factory
+from maitred.services import coordinator_bulk as bulk
 from maitred.services import locks, snapshot
-from maitred.services.coordinator_outcomes import ACTOR, FINAL, Outcome, TryAgain, ending
+from maitred.services.coordinator_outcomes import (
+    ACTOR,
+    FINAL,
+    Outcome,
+    TryAgain,
+    claimed_reason,
+    ending,
+)
 from maitred.services.coordinator_queue import QUEUE, TASK, claim_ready, defer, enqueue, finished
 from maitred.services.coordinator_seating import (
     MAX_ATTEMPTS,
@@ -106,7 +114,7 @@ class Coordinator:
                                           held=held, batch=batch if batching else None)
                 if batching:
                     assert isinstance(held, locks.PostgresLocks)
-                    along = self._take_along(tx, outcome.restaurant_id, held, batch)
+                    along = self.take_along(tx, outcome.restaurant_id, held, batch)
         except errors.DatabaseUnavailable:
             if self.breaker is not None:
                 self.breaker.failed()
@@ -209,21 +217,25 @@ class Coordinator:
         if booking.state != "assignment_pending":
             booking = factory.transition(tx, rid, bid, "assignment_pending",
                                          expected_version=booking.version, actor=ACTOR,
-                                         reason=f"automatic assignment ({trigger})",
+                                         reason=claimed_reason(trigger),
                                          current=booking)
         return seat(run, booking, snap, flags, ended)
 
     # -- taking other queued bookings along -----------------------------------------------
 
-    def _take_along(self, tx: UnitOfWork, restaurant_id: int, held: locks.PostgresLocks,
+    def take_along(self, tx: UnitOfWork, restaurant_id: int, held: locks.PostgresLocks,
                     batch: Batch) -> list[Outcome]:
         """Settle other queued bookings of the restaurant in this transaction, in queue
         order, each in a savepoint; stop at the first that cannot be settled without
         waiting (its job, and the rest, stay queued)."""
-        settled: list[Outcome] = []
-        jobs = []
-        for job in claim_ready(tx, restaurant_id, self.batch - 1):
+        claimed = claim_ready(tx, restaurant_id, self.batch - 1)
+        run = Seating(tx, AssignmentRepository(tx.conn), self.settings, self.telemetry, "",
+                      tx.correlation_id or "", True, self.timelines, batch)
+        settled = bulk.settle(run, restaurant_id, held, batch, claimed, self.rate)
+        jobs = claimed[:len(settled)]
+        for job in claimed[len(settled):]:
             cid = job.correlation_id or f"job:{job.id}"
+            mark = tx.events.mark()
             try:
                 with tx.conn.transaction():
                     outcome = self.process_in(tx, job.booking_id, job.trigger, job.version,
@@ -231,8 +243,10 @@ class Coordinator:
                     if not outcome.final:
                         raise _NotSettled
             except (_NotSettled, errors.MaitredError, psycopg.DatabaseError) as exc:
-                # The savepoint undid its work; its own job will do it (and report any
-                # error). Later bookings wait too: they are seated in queue order.
+                # The savepoint undid its work (and its events); its own job will do it
+                # (and report any error). Later bookings wait too: they are seated in queue
+                # order.
+                tx.events.forget_since(mark)
                 self.telemetry.emit("booking.left_to_its_job", cid, booking_id=job.booking_id,
                                     reason=type(exc).__name__)
                 break

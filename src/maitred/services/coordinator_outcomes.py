@@ -81,9 +81,18 @@ def to_review(tx: UnitOfWork, telemetry: Telemetry, booking: Booking, trigger: s
     """Send the booking to staff with the reason (its attempts are already recorded)."""
     done = factory.transition(
         tx, booking.restaurant_id, booking.id, "manual_review",
-        expected_version=booking.version, actor=ACTOR, reason=reason,
-        metadata={"trigger": trigger}, attempts=last - booking.assignment_attempts,
-        current=booking)
+        expected_version=booking.version, actor=ACTOR,
+        **review_fields(trigger, reason, last - booking.assignment_attempts), current=booking)
     telemetry.emit("booking.manual_review", tx.correlation_id, booking_id=booking.id,
                    reason=reason)
     return ended("manual_review", reason, done, attempts=last)
+
+
+def claimed_reason(trigger: str) -> str:
+    """Why a booking moved to ``assignment_pending``."""
+    return f"automatic assignment ({trigger})"
+
+
+def review_fields(trigger: str, reason: str, attempts: int) -> dict[str, Any]:
+    """The fields of the transition to ``manual_review``."""
+    return {"reason": reason, "metadata": {"trigger": trigger}, "attempts": attempts}

@@ -139,10 +139,7 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
             snap = day_of(tx, run.settings, booking, batch=run.batch)
         for plan in tried:
             table_ids = [snap.view.table_ids[label] for label in plan.tables]
-            # The process id says which worker decided, for the audit trail.
-            meta = {"tables": table_ids, "labels": list(plan.tables),
-                    "terms": dict(plan.score.terms), "reasons": list(plan.reasons),
-                    "process": os.getpid()}
+            meta = attempt_metadata(plan, table_ids)
             # Clear on write, outside the savepoint: a refused hold must not undo it.
             sessions.expire_lapsed(tx, restaurant_id=rid, table_ids=table_ids)
             tx.allocations.expire_stale_holds(rid, table_ids)
@@ -179,10 +176,8 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
                                     score=plan.score.total, metadata=meta, correlation_id=cid)
             done = factory.transition(
                 tx, rid, bid, "assigned", expected_version=booking.version, actor=ACTOR,
-                reason=f"seated at {'+'.join(plan.tables)} by {plan.strategy}",
-                metadata={"tables": table_ids, "score": plan.score.total},
-                assignment_strategy=plan.strategy,
-                attempts=last - booking.assignment_attempts, current=booking)
+                **seated_fields(plan, table_ids, last - booking.assignment_attempts),
+                current=booking)
             return ended("assigned", f"seated at {'+'.join(plan.tables)}", done,
                          tables=sorted(table_ids), strategy=plan.strategy, attempts=last)
     if last >= MAX_ATTEMPTS:
@@ -193,6 +188,20 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
     return Outcome(bid, rid, trigger, "retry", booking.state, booking.version,
                    "every plan went to other bookings first; trying again shortly",
                    attempts=last, correlation_id=cid)
+
+
+def attempt_metadata(plan: planner.Plan, table_ids: list[int]) -> dict[str, Any]:
+    """What an attempt row keeps of the plan tried (the process id says which worker
+    decided, for the audit trail)."""
+    return {"tables": table_ids, "labels": list(plan.tables), "terms": dict(plan.score.terms),
+            "reasons": list(plan.reasons), "process": os.getpid()}
+
+
+def seated_fields(plan: planner.Plan, table_ids: list[int], attempts: int) -> dict[str, Any]:
+    """The fields of the transition to ``assigned`` at ``plan``'s tables."""
+    return {"reason": f"seated at {'+'.join(plan.tables)} by {plan.strategy}",
+            "metadata": {"tables": table_ids, "score": plan.score.total},
+            "assignment_strategy": plan.strategy, "attempts": attempts}
 
 
 def plans(run: Seating, snap: snapshot.Snapshot, booking: Booking,

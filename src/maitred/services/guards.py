@@ -61,8 +61,9 @@ class RateLimit:
         self.item: RateLimitItem = parse(rate)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def take(self, restaurant_id: int) -> None:
-        if not self.limiter.hit(self.item, "restaurant", str(restaurant_id)):
+    def take(self, restaurant_id: int, *, cost: int = 1) -> None:
+        """Count ``cost`` assignments, or raise :class:`RateLimited` (counting none)."""
+        if not self.limiter.hit(self.item, "restaurant", str(restaurant_id), cost=cost):
             raise RateLimited(restaurant_id, self.rate)
 
 

@@ -53,6 +53,10 @@ class Telemetry:
         self.rate_limited = Counter("maitred_pipeline_rate_limited",
                                     "Bookings put back because their restaurant was over "
                                     "its rate.", registry=r)
+        self.bulk = Counter("maitred_pipeline_bulk_bookings",
+                            "Bookings a batch took along: written in its bulk write, or given "
+                            "back to the per-booking way (a table placed elsewhere).",
+                            ["result"], registry=r)
         self.breaker_open = Gauge("maitred_breaker_open",
                                   "1 while a circuit breaker is open.", ["breaker"],
                                   registry=r)

@@ -19,10 +19,10 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 
 from maitred.errors import IllegalTransition, InvalidInput, NotFound, TableUnavailable
-from maitred.store import violations
+from maitred.store import batched, violations
 from maitred.store.events import EventLog
 from maitred.store.queries import query
 from maitred.store.records import Allocation, Assignment, Hold
@@ -81,24 +81,43 @@ class AllocationRepository:
         (the coordinator): same rows, same events, same refusal
         (:class:`~maitred.errors.TableUnavailable`), one round trip instead of six.
         """
-        tables = _tables(table_ids)
-        params = {"restaurant_id": restaurant_id, "booking_id": booking_id, "source": source,
-                  "start_at": start_at, "end_at": end_at, "ttl_seconds": ttl_seconds,
-                  "table_ids": tables}
         try:
             with self.conn.transaction():  # a savepoint, as in _allocate
-                row = self.conn.execute(query("allocations.hold_and_confirm"),
-                                        params).fetchone()
+                return self.holds_and_confirms(
+                    restaurant_id, [(booking_id, table_ids, start_at, end_at)],
+                    ttl_seconds=ttl_seconds, source=source)[0]
         except pg.ExclusionViolation as exc:
+            tables = _tables(table_ids)
             raise self._unavailable(tables, start_at, end_at, booking_id, exc) from exc
-        assert row is not None
-        hold_id, expires_at = int(row[0]), row[1]
-        self.events.append(restaurant_id, "hold.created", {
-            "hold_id": hold_id, "tables": tables, "expires_at": expires_at.isoformat(),
-            "session_id": None}, booking_id=booking_id)
-        self.events.append(restaurant_id, "assignment.confirmed", {
-            "hold_id": hold_id, "tables": tables, "source": source}, booking_id=booking_id)
-        return hold_id
+
+    def holds_and_confirms(
+        self, restaurant_id: int,
+        seatings: Sequence[tuple[int, Sequence[int], datetime, datetime]], *,
+        ttl_seconds: int, source: str = "auto",
+    ) -> list[int]:
+        """:meth:`hold_and_confirm` for each (booking, tables, start, end), in one round
+        trip; the hold ids in order. A refused one raises
+        :class:`psycopg.errors.ExclusionViolation` and leaves the transaction failed:
+        run it inside a savepoint."""
+        items: list[dict[str, Any]] = [{
+                  "restaurant_id": restaurant_id, "booking_id": booking_id, "source": source,
+                  "start_at": start_at, "end_at": end_at, "ttl_seconds": ttl_seconds,
+                  "table_ids": _tables(table_ids)}
+                 for booking_id, table_ids, start_at, end_at in seatings]
+        rows = batched.first_rows(self.conn, "allocations.hold_and_confirm", items, tuple_row)
+        hold_ids = []
+        for item, row in zip(items, rows, strict=True):
+            assert row is not None
+            hold_id, expires_at = int(row[0]), row[1]
+            self.events.append(restaurant_id, "hold.created", {
+                "hold_id": hold_id, "tables": item["table_ids"],
+                "expires_at": expires_at.isoformat(), "session_id": None},
+                booking_id=item["booking_id"])
+            self.events.append(restaurant_id, "assignment.confirmed", {
+                "hold_id": hold_id, "tables": item["table_ids"], "source": source},
+                booking_id=item["booking_id"])
+            hold_ids.append(hold_id)
+        return hold_ids
 
     def get_hold(self, restaurant_id: int, hold_id: int) -> Hold:
         with self.conn.cursor(row_factory=class_row(Hold)) as cur:

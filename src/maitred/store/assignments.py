@@ -10,15 +10,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound
+from maitred.store import batched
 from maitred.store.queries import query
 from maitred.store.records import Booking
 
@@ -36,6 +38,21 @@ class Attempt:
     metadata: dict[str, Any]
     correlation_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewAttempt:
+    """An attempt to record (:meth:`AssignmentRepository.add_attempts`)."""
+
+    restaurant_id: int
+    booking_id: int
+    trigger: str
+    result: str
+    strategy: str | None = None
+    reason: str = ""
+    score: float | None = None
+    metadata: dict[str, Any] | None = None
+    correlation_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +86,18 @@ class AssignmentRepository:
         metadata: dict[str, Any] | None = None, correlation_id: str | None = None,
     ) -> int:
         """Record one attempt; returns its number for the booking (1, 2, ...)."""
-        row = self.conn.execute(query("assignments.add_attempt"), {
-            "restaurant_id": restaurant_id, "booking_id": booking_id, "trigger": trigger,
-            "strategy": strategy, "result": result, "reason": reason, "score": score,
-            "metadata": Jsonb(metadata or {}), "correlation_id": correlation_id,
-        }).fetchone()
-        assert row is not None
-        number: int = row[0]
-        return number
+        return self.add_attempts([NewAttempt(
+            restaurant_id, booking_id, trigger, result, strategy, reason, score, metadata,
+            correlation_id)])[0]
+
+    def add_attempts(self, attempts: Sequence[NewAttempt]) -> list[int]:
+        """Record each attempt, in order, in one round trip; returns their numbers."""
+        rows = batched.first_rows(self.conn, "assignments.add_attempt", [{
+            "restaurant_id": a.restaurant_id, "booking_id": a.booking_id,
+            "trigger": a.trigger, "strategy": a.strategy, "result": a.result,
+            "reason": a.reason, "score": a.score, "metadata": Jsonb(a.metadata or {}),
+            "correlation_id": a.correlation_id} for a in attempts], tuple_row)
+        return [int(row[0]) for row in rows if row is not None]
 
     def attempts(self, restaurant_id: int, booking_id: int) -> list[Attempt]:
         with self.conn.cursor(row_factory=class_row(Attempt)) as cur:
@@ -124,10 +145,18 @@ class AssignmentRepository:
         self, restaurant_id: int, booking_id: int, trigger: str, version: int, outcome: str,
         result: dict[str, Any],
     ) -> None:
-        self.conn.execute(query("assignments.record_processed"), {
-            "restaurant_id": restaurant_id, "booking_id": booking_id, "trigger": trigger,
+        self.record_processed_each([(restaurant_id, booking_id, trigger, version, outcome,
+                                     result)])
+
+    def record_processed_each(
+        self, outcomes: Sequence[tuple[int, int, str, int, str, dict[str, Any]]],
+    ) -> None:
+        """:meth:`record_processed` for each (restaurant, booking, trigger, version,
+        outcome, result), in one round trip."""
+        batched.run_each(self.conn, "assignments.record_processed", [{
+            "restaurant_id": rid, "booking_id": bid, "trigger": trigger,
             "booking_version": version, "outcome": outcome, "result": Jsonb(result),
-        })
+        } for rid, bid, trigger, version, outcome, result in outcomes])
 
     def try_lock(self, name: str, *, shared: bool = False) -> bool:
         """Take the advisory lock ``name`` until the transaction ends, if it is free."""

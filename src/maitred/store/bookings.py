@@ -7,7 +7,9 @@ booking's ``version`` so a lost race is reported, never written over.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +18,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound, StaleVersion
+from maitred.store import batched
 from maitred.store.queries import query
 from maitred.store.records import Booking, Guest, HistoryEntry
 
@@ -25,6 +28,32 @@ STATUS_OF_STATE = {
     "assigned": "confirmed", "seated": "confirmed", "completed": "confirmed",
     "cancelled": "cancelled", "no_show": "cancelled",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One compare-and-set state change of a booking, with its history row."""
+
+    restaurant_id: int
+    booking_id: int
+    to_state: str
+    from_state: str
+    expected_version: int
+    actor: str
+    reason: str = ""
+    metadata: dict[str, Any] | None = None
+    assignment_strategy: str | None = None
+    attempts: int = 0
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "restaurant_id": self.restaurant_id, "id": self.booking_id,
+            "to_state": self.to_state, "status": STATUS_OF_STATE[self.to_state],
+            "from_states": [self.from_state], "from_state": self.from_state,
+            "expected_version": self.expected_version,
+            "assignment_strategy": self.assignment_strategy, "attempts": self.attempts,
+            "actor": self.actor, "reason": self.reason, "metadata": Jsonb(self.metadata or {}),
+        }
 
 
 class GuestRepository:
@@ -137,13 +166,14 @@ class BookingRepository:
 
         None (and no history row) when the version or state no longer matches.
         """
-        return self._one("bookings.transition_logged", {
-            "restaurant_id": restaurant_id, "id": booking_id, "to_state": to_state,
-            "status": STATUS_OF_STATE[to_state], "from_states": [from_state],
-            "from_state": from_state, "expected_version": expected_version,
-            "assignment_strategy": assignment_strategy, "attempts": attempts,
-            "actor": actor, "reason": reason, "metadata": Jsonb(metadata or {}),
-        })
+        return self._one("bookings.transition_logged", Move(
+            restaurant_id, booking_id, to_state, from_state, expected_version, actor, reason,
+            metadata, assignment_strategy, attempts).params())
+
+    def transitions_logged(self, moves: Sequence[Move]) -> builtins.list[Booking | None]:
+        """:meth:`transition_logged` for each move, in order, in one round trip."""
+        return batched.first_rows(self.conn, "bookings.transition_logged",
+                                  [m.params() for m in moves], class_row(Booking))
 
     def _stale(self, restaurant_id: int, booking_id: int, expected: int) -> StaleVersion:
         current = self.get(restaurant_id, booking_id)  # NotFound when it is simply missing

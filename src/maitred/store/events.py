@@ -54,6 +54,15 @@ class EventLog:
         self._pending.append(
             _Pending(restaurant_id, kind, booking_id, payload or {}, actor or self.actor))
 
+    def mark(self) -> int:
+        """Where the queue stands now: give it to :meth:`forget_since` when a savepoint
+        taken here rolls back."""
+        return len(self._pending)
+
+    def forget_since(self, mark: int) -> None:
+        """Drop the events queued since ``mark``: the changes they tell were rolled back."""
+        del self._pending[mark:]
+
     def flush(self) -> list[tuple[int, int]]:
         """Number and write the queued events; returns their (restaurant, seq)."""
         written: list[tuple[int, int]] = []
