@@ -74,11 +74,8 @@ def settle(run: Seating, restaurant_id: int, held: locks.PostgresLocks, batch: B
     and telemetry; ``rate``: the restaurant's rate limit, taken for all of them at once."""
     tx = run.tx
     plain: list[tuple[ReadyJob, Booking]] = []
-    for job in jobs:
-        try:
-            booking, done = held.booking_within(tx, job.booking_id, job.trigger, job.version)
-        except (locks.LockHeld, errors.NotFound):
-            break
+    read = held.bookings_within(tx, [(j.booking_id, j.trigger, j.version) for j in jobs])
+    for job, (booking, done) in zip(jobs, read, strict=False):
         if done is not None or booking.state not in WAITING:
             break
         plain.append((job, booking))

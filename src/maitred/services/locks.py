@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -140,6 +140,25 @@ class PostgresLocks:
             self.telemetry.lock_failures.labels("booking").inc()
             raise LockHeld(name, booking_id)
         return booking, done
+
+    def bookings_within(
+        self, tx: UnitOfWork, wanted: Sequence[tuple[int, str, int | None]],
+    ) -> list[tuple[Booking, Processed | None]]:
+        """:meth:`booking_within` for each (booking, trigger, version) in turn, in one round
+        trip; stops before the first booking whose lock is held elsewhere (or that is
+        gone)."""
+        started = time.perf_counter()
+        rows = AssignmentRepository(tx.conn).bookings_locked_and_processed(
+            [(b, trigger, version, booking_name(b)) for b, trigger, version in wanted])
+        self.telemetry.lock_seconds.labels("booking").observe(time.perf_counter() - started)
+        found = []
+        for (booking_id, _, _), (booking, done, got) in zip(wanted, rows, strict=False):
+            if booking.id != booking_id or not got:
+                if not got:
+                    self.telemetry.lock_failures.labels("booking").inc()
+                break
+            found.append((booking, done))
+        return found
 
 
 # Delete the key only if it still holds our token (an expired lock re-taken by another

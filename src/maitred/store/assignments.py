@@ -141,6 +141,22 @@ class AssignmentRepository:
         booking = Booking(*values)
         return booking, (None if outcome is None else Processed(outcome, result)), bool(got)
 
+    def bookings_locked_and_processed(
+        self, wanted: Sequence[tuple[int, str, int | None, str]],
+    ) -> list[tuple[Booking, Processed | None, bool]]:
+        """:meth:`booking_locked_and_processed` for each (booking, trigger, version, lock)
+        at once, in order (a booking that no longer exists is left out)."""
+        rows = self.conn.execute(query("assignments.bookings_locked_for_update_processed"), {
+            "booking_ids": [w[0] for w in wanted], "triggers": [w[1] for w in wanted],
+            "versions": [w[2] for w in wanted], "names": [w[3] for w in wanted],
+        }).fetchall()
+        found = []
+        for row in rows:
+            *values, outcome, result, got = row
+            found.append((Booking(*values),
+                          None if outcome is None else Processed(outcome, result), bool(got)))
+        return found
+
     def record_processed(
         self, restaurant_id: int, booking_id: int, trigger: str, version: int, outcome: str,
         result: dict[str, Any],

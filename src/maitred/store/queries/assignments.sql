@@ -146,3 +146,21 @@ LEFT JOIN booking_assignment_idempotency p
    AND p.booking_version = coalesce(%(booking_version)s::integer, b.version)
 WHERE b.id = %(booking_id)s
 FOR UPDATE OF b;
+
+-- name: bookings_locked_for_update_processed
+-- booking_locked_for_update_processed for several bookings at once, in the order given:
+-- each booking under its row lock, the outcome recorded for its (trigger, version), and
+-- whether its advisory lock was taken.
+SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
+    b.duration_minutes, b.state, b.status, b.version, b.source, b.zone_preference_id,
+    b.tags_preference, b.notes, b.locked, b.assignment_attempts, b.assigned_at,
+    b.assignment_strategy, b.created_seq, b.created_by, b.created_at, b.updated_at,
+    b.cancelled_at, p.outcome, p.result, pg_try_advisory_xact_lock(hashtextextended(j.name, 0))
+FROM unnest(%(booking_ids)s::bigint[], %(triggers)s::text[], %(versions)s::integer[],
+            %(names)s::text[]) WITH ORDINALITY AS j(booking_id, trigger, version, name, n)
+JOIN bookings b ON b.id = j.booking_id
+LEFT JOIN booking_assignment_idempotency p
+    ON p.booking_id = b.id AND p.trigger = j.trigger
+   AND p.booking_version = coalesce(j.version, b.version)
+ORDER BY j.n
+FOR UPDATE OF b;
