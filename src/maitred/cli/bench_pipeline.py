@@ -24,6 +24,8 @@ def pipeline_command(
     out: Annotated[Path | None, typer.Option(
         help="Markdown file to update (between the pipeline markers).")] = Path(
             "docs/benchmarks.md"),
+    repeat: Annotated[int, typer.Option(
+        min=1, max=9, help="Runs per worker count (the median is reported).")] = 3,
 ) -> None:
     """Queue a day's bookings and let N real workers seat them, for each N.
 
@@ -36,24 +38,27 @@ def pipeline_command(
         raise typer.Exit(2)
     doc = pipeline.load(instance)
     with bench_database.measured() as (url, where):
-        _run(url, doc, counts, instance.name, out, where)
+        _run(url, doc, counts, repeat, instance.name, out, where)
 
 
-def _run(url: str, doc: dict[str, object], counts: list[int], name: str, out: Path | None,
-         where: str) -> None:
-    runs = []
+def _run(url: str, doc: dict[str, object], counts: list[int], repeat: int, name: str,
+         out: Path | None, where: str) -> None:
+    repeats: list[list[pipeline.Run]] = []
     with Database(url, min_size=1, max_size=4) as db:
         for count in counts:
-            result = pipeline.run(db, url, dict(doc), count)
-            runs.append(result)
-            typer.echo(f"{count} worker(s): {result.bookings} bookings in {result.seconds:.2f} s "
-                       f"= {result.rate:.1f}/s, wait p50 {result.p50_ms:.0f} ms p99 "
-                       f"{result.p99_ms:.0f} ms, {result.assigned} assigned, "
-                       f"{result.review} to review, {result.covers} covers, "
-                       f"{result.overlaps} overlaps")
+            repeats.append([])
+            for _ in range(repeat):
+                result = pipeline.run(db, url, dict(doc), count)
+                repeats[-1].append(result)
+                typer.echo(f"{count} worker(s): {result.bookings} bookings in "
+                           f"{result.seconds:.2f} s = {result.rate:.1f}/s, wait p50 "
+                           f"{result.p50_ms:.0f} ms p99 {result.p99_ms:.0f} ms, "
+                           f"{result.assigned} assigned, {result.review} to review, "
+                           f"{result.covers} covers, {result.overlaps} overlaps")
+    runs = [r for repeat_runs in repeats for r in repeat_runs]
     best = pipeline.offline(dict(doc))
     typer.echo(f"offline plan: {best.covers} covers of {best.covers_total}")
-    text = pipeline.markdown(runs, best, name=name, where=where)
+    text = pipeline.markdown(repeats, best, name=name, where=where)
     if out is not None:
         report.write_section(out, "pipeline", text)
         typer.echo(f"written to {out}")
