@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # enough to talk a guest through the options at the host stand).
     hold_ttl_seconds: int = Field(default=180, ge=5)
 
+    # The periodic optimizer re-plans the upcoming days this often (read when a worker
+    # starts: cron schedules are fixed when the jobs are registered).
+    optimizer_every_minutes: int = Field(default=10, ge=1, le=60)
+
     manual_assignment_session_enabled: bool = Field(
         default=True,
         validation_alias=AliasChoices(

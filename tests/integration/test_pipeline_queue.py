@@ -106,7 +106,7 @@ def _hold_status(db: Database, restaurant_id: int, hold_id: int) -> str:
 def test_the_queue_commits_its_bookkeeping_without_waiting_for_the_flush(
     database_url: str,
 ) -> None:
-    app = runner.build_app(database_url)
+    app = runner.build_app(database_url, SETTINGS)
     # The setting and where it came from: the test server runs with it off for everyone
     # (a throwaway server), so only "set by this client" tells the queue asked for it.
     asked = "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'"

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from procrastinate import App, JobContext, testing
+from pydantic import ValidationError
 from tests.service.conftest import Room
 
+from maitred.config import Settings
 from maitred.services import optimizer_runs
 from maitred.worker import jobs, optimize_job
 
@@ -86,11 +88,13 @@ def test_no_day_is_due_without_bookings_to_come(room: Room) -> None:
 
 def test_the_job_is_registered_periodically_with_a_queueing_lock() -> None:
     app = App(connector=testing.InMemoryConnector())
-    jobs.register(app)
+    jobs.register(app, Settings(optimizer_every_minutes=5))
     task = app.tasks[optimize_job.TASK]
     assert task.queueing_lock == optimize_job.TASK
-    assert optimize_job.every_minutes({}) == 10
-    assert optimize_job.every_minutes({optimize_job.EVERY_MINUTES_ENV: "5"}) == 5
-    for bad in ("0", "61", "ten"):
-        with pytest.raises(ValueError, match=optimize_job.EVERY_MINUTES_ENV):
-            optimize_job.every_minutes({optimize_job.EVERY_MINUTES_ENV: bad})
+    [periodic] = [p for p in app.periodic_registry.periodic_tasks.values()
+                  if p.task.name == optimize_job.TASK]
+    assert periodic.cron == "*/5 * * * *"
+    assert Settings().optimizer_every_minutes == 10
+    for bad in (0, 61):
+        with pytest.raises(ValidationError, match="optimizer_every_minutes"):
+            Settings(optimizer_every_minutes=bad)

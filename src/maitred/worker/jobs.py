@@ -24,6 +24,7 @@ from typing import Any
 from procrastinate import App, JobContext, RetryStrategy
 
 from maitred import errors
+from maitred.config import Settings
 from maitred.services import coordinator, sweeper
 from maitred.services.coordinator import Coordinator
 
@@ -72,7 +73,7 @@ async def recover_stalled(context: JobContext, timestamp: int) -> list[int]:  # 
     return recovered
 
 
-def register(app: App) -> None:
+def register(app: App, settings: Settings) -> None:
     """Put the jobs on ``app``, with their queues, retries and schedules."""
     app.task(name=coordinator.TASK, queue=coordinator.QUEUE, pass_context=True,
              retry=RETRY)(process_booking)
@@ -84,4 +85,4 @@ def register(app: App) -> None:
         app.task(name="maitred:recover_stalled", queue="housekeeping", pass_context=True,
                  queueing_lock="maitred:recover_stalled")(recover_stalled))
     from maitred.worker import optimize_job  # the periodic optimizer (issue 6)
-    optimize_job.register(app)
+    optimize_job.register(app, settings.optimizer_every_minutes)

@@ -40,12 +40,12 @@ BATCH = 64
 QUEUE_CONNECTION = {"options": "-c synchronous_commit=off"}
 
 
-def build_app(database_url: str) -> procrastinate.App:
+def build_app(database_url: str, settings: Settings) -> procrastinate.App:
     """A procrastinate app on the database (its own small async pool)."""
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=database_url, min_size=1,
                                                  max_size=3, kwargs=QUEUE_CONNECTION))
-    jobs.register(app)
+    jobs.register(app, settings)
     return app
 
 
@@ -70,7 +70,7 @@ def run(settings: Settings, database_url: str, *, concurrency: int = 1,
         heartbeat: float = 10.0, stalled_after: float = jobs.STALLED_AFTER_SECONDS) -> None:
     """One worker in the foreground, until a stop signal."""
     with Database(database_url, min_size=1, max_size=concurrency + 2) as db:
-        build_app(database_url).run_worker(**options(
+        build_app(database_url, settings).run_worker(**options(
             db, settings, concurrency=concurrency, heartbeat=heartbeat,
             stalled_after=stalled_after, signals=True))
 
@@ -81,7 +81,7 @@ class InProcess:
     def __init__(self, db: Database, settings: Settings, database_url: str, *,
                  heartbeat: float = 10.0,
                  stalled_after: float = jobs.STALLED_AFTER_SECONDS) -> None:
-        self.app = build_app(database_url)
+        self.app = build_app(database_url, settings)
         self.options = options(db, settings, concurrency=1, heartbeat=heartbeat,
                                stalled_after=stalled_after, signals=False)
         self._loop: asyncio.AbstractEventLoop | None = None
