@@ -42,6 +42,7 @@ from maitred.services.coordinator_seating import (
     Seating,
     attempt_metadata,
     plans,
+    report_seated,
     seated_fields,
 )
 from maitred.services.guards import RateLimit
@@ -188,14 +189,8 @@ def _write(run: Seating, restaurant_id: int, policy: Policy,
                            reason=d.reason)
             outcomes.append(ended("manual_review", d.reason, done, attempts=n))
             continue
-        hold_id = hold_ids[d.booking.id]
-        telemetry.holds.labels("created").inc()
-        telemetry.holds.labels("confirmed").inc()
-        telemetry.attempts.labels("assigned").inc()
-        telemetry.emit("hold.created", d.run.cid, booking_id=d.booking.id, hold_id=hold_id,
-                       tables=d.table_ids)
-        telemetry.emit("hold.confirmed", d.run.cid, booking_id=d.booking.id, hold_id=hold_id,
-                       tables=d.table_ids, strategy=d.plan.strategy)
+        report_seated(telemetry, d.run.cid, d.booking.id, hold_ids[d.booking.id], d.table_ids,
+                      d.plan.strategy)
         outcomes.append(ended("assigned", f"seated at {'+'.join(d.plan.tables)}", done,
                               tables=sorted(d.table_ids), strategy=d.plan.strategy,
                               attempts=n))

@@ -164,13 +164,7 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
                                         score=plan.score.total, metadata=meta,
                                         correlation_id=cid)
                 continue
-            telemetry.holds.labels("created").inc()
-            telemetry.holds.labels("confirmed").inc()
-            telemetry.attempts.labels("assigned").inc()
-            telemetry.emit("hold.created", cid, booking_id=bid, hold_id=hold_id,
-                           tables=table_ids)
-            telemetry.emit("hold.confirmed", cid, booking_id=bid, hold_id=hold_id,
-                           tables=table_ids, strategy=plan.strategy)
+            report_seated(telemetry, cid, bid, hold_id, table_ids, plan.strategy)
             last = repo.add_attempt(rid, bid, trigger=trigger, result="assigned",
                                     strategy=plan.strategy, reason="; ".join(plan.reasons),
                                     score=plan.score.total, metadata=meta, correlation_id=cid)
@@ -188,6 +182,18 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
     return Outcome(bid, rid, trigger, "retry", booking.state, booking.version,
                    "every plan went to other bookings first; trying again shortly",
                    attempts=last, correlation_id=cid)
+
+
+def report_seated(telemetry: Telemetry, cid: str, booking_id: int, hold_id: int,
+                  table_ids: list[int], strategy: str) -> None:
+    """Count and tell a booking held and confirmed at its tables."""
+    telemetry.holds.labels("created").inc()
+    telemetry.holds.labels("confirmed").inc()
+    telemetry.attempts.labels("assigned").inc()
+    telemetry.emit("hold.created", cid, booking_id=booking_id, hold_id=hold_id,
+                   tables=table_ids)
+    telemetry.emit("hold.confirmed", cid, booking_id=booking_id, hold_id=hold_id,
+                   tables=table_ids, strategy=strategy)
 
 
 def attempt_metadata(plan: planner.Plan, table_ids: list[int]) -> dict[str, Any]:
