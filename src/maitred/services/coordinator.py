@@ -19,10 +19,11 @@ request retried) finds it and does nothing more (:mod:`.coordinator_outcomes`).
 With ``batch`` > 1 (the workers' setting), the transaction first waits until no other
 worker's batch is on the restaurant (:func:`~maitred.services.locks.serialize`), then,
 after the job's own booking, takes along up to ``batch - 1`` other queued bookings of the
-restaurant, each under its own locks, inside a savepoint, finishing their jobs with the
-work (:mod:`.coordinator_queue`): a commit costs a WAL flush and holds the restaurant's
-event counter, so one commit for several bookings is what lets one restaurant's bookings
-through faster than one per flush.
+restaurant, each under its own locks, finishing their jobs with the work
+(:mod:`.coordinator_queue`); most are planned in turn and written together
+(:mod:`.coordinator_bulk`), the others each in a savepoint. A commit costs a WAL flush
+and holds the restaurant's event counter, so one commit for several bookings is what lets
+one restaurant's bookings through faster than one per flush.
 """
 
 from __future__ import annotations
@@ -226,8 +227,9 @@ class Coordinator:
     def take_along(self, tx: UnitOfWork, restaurant_id: int, held: locks.PostgresLocks,
                     batch: Batch) -> list[Outcome]:
         """Settle other queued bookings of the restaurant in this transaction, in queue
-        order, each in a savepoint; stop at the first that cannot be settled without
-        waiting (its job, and the rest, stay queued)."""
+        order: the plain ones at the head of the queue in one bulk write
+        (:mod:`.coordinator_bulk`), the rest each in a savepoint; stop at the first that
+        cannot be settled without waiting (its job, and the rest, stay queued)."""
         claimed = claim_ready(tx, restaurant_id, self.batch - 1)
         run = Seating(tx, AssignmentRepository(tx.conn), self.settings, self.telemetry, "",
                       tx.correlation_id or "", True, self.timelines, batch)
