@@ -75,7 +75,14 @@ def settle(run: Seating, restaurant_id: int, held: locks.PostgresLocks, batch: B
     and telemetry; ``rate``: the restaurant's rate limit, taken for all of them at once."""
     tx = run.tx
     plain: list[tuple[ReadyJob, Booking]] = []
-    read = held.bookings_within(tx, [(j.booking_id, j.trigger, j.version) for j in jobs])
+    try:
+        # In a savepoint: waiting for a row a host's transaction holds may end in a
+        # deadlock error, which must not fail the batch's own booking.
+        with tx.conn.transaction():
+            read = held.bookings_within(
+                tx, [(j.booking_id, j.trigger, j.version) for j in jobs])
+    except (errors.MaitredError, psycopg.DatabaseError):
+        return []
     for job, (booking, done) in zip(jobs, read, strict=False):
         if done is not None or booking.state not in WAITING:
             break
@@ -92,14 +99,16 @@ def settle(run: Seating, restaurant_id: int, held: locks.PostgresLocks, batch: B
             rate.take(restaurant_id, cost=len(plain))
         except errors.Conflict:
             return []  # the per-booking way takes what is left of the rate
-    mark = tx.events.mark()
+    mark, days = tx.events.mark(), set(batch.days)
     try:
-        decisions = _decide(run, view, batch, flags, plain)
         with tx.conn.transaction():
+            decisions = _decide(run, view, batch, flags, plain)
             outcomes = _write(run, restaurant_id, view.policy, decisions)
     except (_Undo, errors.MaitredError, psycopg.DatabaseError):
-        # Nothing of it stays (the savepoint is undone): the per-booking way decides.
+        # Nothing of it stays (the savepoint is undone, with the day locks taken in it):
+        # the per-booking way decides.
         tx.events.forget_since(mark)
+        batch.days.intersection_update(days)
         run.telemetry.bulk.labels("given_back").inc(len(plain))
         return []
     run.telemetry.bulk.labels("written").inc(len(outcomes))
