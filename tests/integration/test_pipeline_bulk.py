@@ -4,15 +4,19 @@ bulk write has to give way."""
 
 from __future__ import annotations
 
+import random
+from datetime import timedelta
 from typing import Any
 
-from tests.integration.pipeline_support import SETTINGS, book_many, build_hall
+from tests.integration.pipeline_support import NOON, SETTINGS, Hall, book_many, build_hall
 from tests.integration.test_pipeline_batches import jobs, start
 
-from maitred.services import locks
+from maitred.services import bookings, coordinator, locks
+from maitred.services.bookings import BookingRequest
 from maitred.services.coordinator import Coordinator
 from maitred.services.coordinator_seating import Batch
 from maitred.services.telemetry import Telemetry
+from maitred.store.assignments import AssignmentRepository
 from maitred.store.db import Database
 
 
@@ -62,6 +66,49 @@ def test_a_batch_writes_what_one_booking_at_a_time_writes(db: Database) -> None:
     left = [trail(db, b) for b in one_by_one]
     right = [trail(db, b) for b in batched]
     assert {t["state"][0] for t in left} == {"assigned", "manual_review"}
+    assert left == right
+
+
+def _waiting_on_two_days(db: Database, hall: Hall) -> list[int]:
+    """Bookings on two service days; the third and the sixth already tried once (moved to
+    assignment_pending with a failed attempt their counter does not show yet)."""
+    rng = random.Random(3)
+    made = []
+    with db.uow(actor="test") as tx:
+        for i in range(10):
+            start = NOON + timedelta(days=i % 2, minutes=15 * rng.randrange(0, 36))
+            made.append(bookings.create_booking(
+                tx, SETTINGS, hall.restaurant_id,
+                BookingRequest(party_size=rng.choice([2, 2, 4, 5, 6]), start_at=start),
+                enqueue_assignment=coordinator.enqueue).id)
+        repo = AssignmentRepository(tx.conn)
+        for booking_id in (made[2], made[5]):
+            booking = tx.bookings.get(hall.restaurant_id, booking_id)
+            bookings.transition(tx, hall.restaurant_id, booking_id, "assignment_pending",
+                                expected_version=booking.version, actor="auto",
+                                reason="automatic assignment (creation)")
+            repo.add_attempt(hall.restaurant_id, booking_id, trigger="creation",
+                             result="conflict", reason="lost a race")
+    return made
+
+
+def test_a_batch_over_two_days_and_retried_bookings_writes_what_one_at_a_time_writes(
+    db: Database,
+) -> None:
+    alone, together = build_hall(db, size=4), build_hall(db, size=4)
+    one_by_one = _waiting_on_two_days(db, alone)
+    batched = _waiting_on_two_days(db, together)
+    for booking_id in one_by_one:
+        Coordinator(db, SETTINGS).process(booking_id, "creation", version=1)
+    queued = [job for job, b, _ in jobs(db) if b in batched]
+    start(db, queued[0])
+    telemetry = Telemetry()
+    Coordinator(db, SETTINGS, telemetry, batch=16).process(batched[0], "creation", version=1)
+    assert telemetry.bulk.labels("written")._value.get() == 9
+    left = [trail(db, b) for b in one_by_one]
+    right = [trail(db, b) for b in batched]
+    assert {t["state"][0] for t in left} == {"assigned", "manual_review"}
+    assert left[2]["attempts"][0][3] == "conflict"  # the earlier try is kept, numbered 1
     assert left == right
 
 
