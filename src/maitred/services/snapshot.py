@@ -19,12 +19,11 @@ judged per table and per window, never restaurant-wide.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,12 +31,10 @@ from zoneinfo import ZoneInfo
 from maitred.config import Settings
 from maitred.engine.booking import Booking as EngineBooking
 from maitred.engine.booking import Window
-from maitred.engine.floor import Combination, Floor, Table
-from maitred.engine.policy import Policy
 from maitred.engine.timeline import Busy, Kind, Timeline
 from maitred.services import floors
 from maitred.store.db import UnitOfWork
-from maitred.store.records import Booking, Restaurant, TurnTime
+from maitred.store.records import Booking
 from maitred.store.sessions import BusyRow, SessionRepository
 
 # The parts a selection is validated against, in the seed's words.
@@ -166,7 +163,7 @@ def load(
 ) -> Snapshot:
     """The restaurant's floor and the busy windows of ``day`` (plus its spill past
     midnight, and parties from the evening before still seated), as of this transaction."""
-    view = view or load_view(tx, settings, restaurant_id)
+    view = view or floors.load_floor(tx, settings, restaurant_id)
     zone = ZoneInfo(view.restaurant.timezone)
     origin = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
     busy = SessionRepository(tx.conn).busy(
@@ -174,47 +171,11 @@ def load(
     return Snapshot(view, day, origin, zone, tuple(busy))
 
 
-def load_view(tx: UnitOfWork, settings: Settings, restaurant_id: int) -> floors.FloorView:
-    """The restaurant's floor and policy for the engine, read in one round trip.
-
-    The same picture as :func:`maitred.services.floors.load_floor` (table labels as engine
-    ids, the maps back to database ids), from one query instead of six: the manual session
-    path reads it on every call.
-    """
-    row = SessionRepository(tx.conn).floor(restaurant_id)
-    restaurant = Restaurant(**{f.name: row[f.name] for f in fields(Restaurant)})
-    turn_times = [TurnTime(largest, minutes) for largest, minutes in row["turn_times"]]
-    policy = floors.policy_for(settings, restaurant, turn_times)
-    zone_codes = {z["id"]: z["code"] for z in row["zones"]}
-    labels = {t["id"]: t["label"] for t in row["tables"]}
-    tables = [Table(t["label"], zone_codes[t["zone_id"]], t["min_party"], t["max_party"],
-                    frozenset(t["tags"] or ()), t["active"]) for t in row["tables"]]
-    adjacency = [(labels[a], labels[b]) for a, b in row["adjacency"]]
-    combinations = [
-        Combination(c["code"], tuple(sorted(labels[t] for t in c["tables"])), c["min_party"],
-                    c["max_party"])
-        for c in row["combinations"] if c["tables"] and len(c["tables"]) >= 2]
-    return floors.FloorView(
-        restaurant, policy, _floor(tuple(tables), tuple(adjacency), tuple(combinations), policy),
-        {label: tid for tid, label in labels.items()}, labels, zone_codes,
-        frozenset(t["label"] for t in row["tables"] if t["blocked"]))
-
-
-@functools.lru_cache(maxsize=64)
-def _floor(
-    tables: tuple[Table, ...], adjacency: tuple[tuple[str, str], ...],
-    combinations: tuple[Combination, ...], policy: Policy,
-) -> Floor:
-    # A Floor is immutable and indexes every option once; keyed by everything it is built
-    # from, one built for the last request serves the next until the floor changes.
-    return Floor(tables, adjacency, combinations, policy)
-
-
 def for_booking(
     tx: UnitOfWork, settings: Settings, booking: Booking
 ) -> Snapshot:
     """:func:`load` for the service date of ``booking``."""
-    view = load_view(tx, settings, booking.restaurant_id)
+    view = floors.load_floor(tx, settings, booking.restaurant_id)
     zone = ZoneInfo(view.restaurant.timezone)
     return load(tx, settings, booking.restaurant_id, service_day(booking, zone), view=view)
 

@@ -10,8 +10,6 @@ instead of checking first, so two tabs of one host opening the same booking get 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,16 +22,6 @@ from psycopg.types.json import Jsonb
 from maitred.errors import NotFound, StaleVersion
 from maitred.store.queries import query
 from maitred.store.records import Booking
-
-# Floors read by SessionRepository.floor: by (host, port, database, restaurant), the
-# versions they were read at and their decoded lists. Every change to a floor bumps one of
-# those versions (store/floor.py, store/restaurants.py), so an entry is never wrong, only
-# unused.
-_FLOOR_VERSIONS = ("created_at", "tables_version", "adjacency_version", "policy_version")
-_FLOOR_PARTS = ("zones", "tables", "adjacency", "combinations", "turn_times")
-_FLOORS: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], dict[str, Any]]] = OrderedDict()
-_FLOORS_LOCK = threading.Lock()
-_FLOORS_SIZE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,38 +278,6 @@ class SessionRepository:
     def restaurants_with_stale_holds(self) -> list[int]:
         rows = self.conn.execute(query("sessions.restaurants_with_stale_holds")).fetchall()
         return [r[0] for r in rows]
-
-    def floor(self, restaurant_id: int) -> dict[str, Any]:
-        """The restaurant row and its floor as JSON-decoded lists (see ``sessions.floor``).
-
-        The lists are remembered per database and restaurant with the versions they were
-        read at; while those versions hold, the database sends the row alone.
-        """
-        info = self.conn.info
-        key = (info.host, info.port, info.dbname, restaurant_id)
-        with _FLOORS_LOCK:
-            known = _FLOORS.get(key)
-        params: dict[str, Any] = {"restaurant_id": restaurant_id, "created_at": None,
-                                  "tables_version": None, "adjacency_version": None,
-                                  "policy_version": None}
-        if known is not None:
-            params.update(zip(_FLOOR_VERSIONS, known[0], strict=True))
-        with self.conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(query("sessions.floor"), params)
-            found = cur.fetchone()
-        if found is None:
-            raise NotFound("restaurant", restaurant_id)
-        if found["tables"] is None:  # unchanged since it was remembered
-            assert known is not None
-            found.update(known[1])
-            return found
-        versions = tuple(found[name] for name in _FLOOR_VERSIONS)
-        with _FLOORS_LOCK:
-            _FLOORS[key] = (versions, {name: found[name] for name in _FLOOR_PARTS})
-            _FLOORS.move_to_end(key)
-            while len(_FLOORS) > _FLOORS_SIZE:
-                _FLOORS.popitem(last=False)
-        return found
 
     def labels(self, restaurant_id: int, table_ids: Sequence[int]) -> dict[int, str]:
         rows = self.conn.execute(query("sessions.labels"), {

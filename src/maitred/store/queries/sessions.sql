@@ -156,45 +156,6 @@ SELECT name FROM staff_users WHERE id = %(staff_id)s;
 -- name: session_of_hold
 SELECT session_id FROM table_holds WHERE id = %(hold_id)s;
 
--- name: floor
--- A restaurant's whole floor in one round trip: the row itself, then its zones, tables,
--- adjacency, listed combinations and turn times as JSON arrays (the manual session path
--- reads this on every call; six separate queries cost six round trips). When the caller
--- already knows the floor at these versions (every change to it bumps one of them), the
--- arrays come back NULL and are not built at all.
-SELECT r.id, r.name, r.timezone, r.slot_minutes, r.policy, r.policy_version,
-       r.tables_version, r.adjacency_version, r.created_at, r.updated_at,
-       f.zones, f.tables, f.adjacency, f.combinations, f.turn_times
-FROM restaurants r
-LEFT JOIN LATERAL (
-    SELECT
-       coalesce((SELECT json_agg(json_build_object('id', z.id, 'code', z.code))
-                 FROM zones z WHERE z.restaurant_id = r.id), '[]') AS zones,
-       coalesce((SELECT json_agg(json_build_object(
-                     'id', t.id, 'zone_id', t.zone_id, 'label', t.label,
-                     'min_party', t.min_party, 'max_party', t.max_party, 'tags', t.tags,
-                     'active', t.active, 'blocked', t.blocked) ORDER BY t.id)
-                 FROM table_inventory t WHERE t.restaurant_id = r.id), '[]') AS tables,
-       coalesce((SELECT json_agg(json_build_array(a.table_a, a.table_b)
-                                 ORDER BY a.table_a, a.table_b)
-                 FROM table_adjacencies a WHERE a.restaurant_id = r.id), '[]') AS adjacency,
-       coalesce((SELECT json_agg(json_build_object(
-                     'code', c.code, 'min_party', c.min_party, 'max_party', c.max_party,
-                     'tables', (SELECT array_agg(m.table_id ORDER BY m.table_id)
-                                FROM table_combination_members m
-                                WHERE m.combination_id = c.id)) ORDER BY c.id)
-                 FROM table_combinations c WHERE c.restaurant_id = r.id AND c.active),
-                '[]') AS combinations,
-       coalesce((SELECT json_agg(json_build_array(tt.max_party_size, tt.minutes)
-                                 ORDER BY tt.max_party_size)
-                 FROM turn_times tt WHERE tt.restaurant_id = r.id), '[]') AS turn_times
-    WHERE NOT (r.created_at = %(created_at)s::timestamptz
-               AND r.tables_version = %(tables_version)s::bigint
-               AND r.adjacency_version = %(adjacency_version)s::bigint
-               AND r.policy_version = %(policy_version)s::bigint) IS TRUE
-) f ON true
-WHERE r.id = %(restaurant_id)s;
-
 -- name: labels
 SELECT id, label FROM table_inventory
 WHERE restaurant_id = %(restaurant_id)s AND id = ANY(%(table_ids)s::bigint[]);
