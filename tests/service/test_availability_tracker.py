@@ -97,9 +97,14 @@ def test_a_read_older_than_the_maximum_age_is_never_served(evening: Room) -> Non
                                    events.Feed(evening.services.db), max_age_seconds=0.05)
     ask(tracker, evening, 2)
     time.sleep(0.1)
+    asked = time.monotonic()
     found = ask(tracker, evening, 2)
+    took = time.monotonic() - asked
     assert tracker.reads == 2
-    assert found.age_seconds <= 0.05
+    # What was served was read during this very call, not the expired read (whose age is
+    # over 0.1 s); measured against the call's own duration, so a slow machine is no
+    # reason to fail.
+    assert found.age_seconds <= took
     assert tracker.cached_days == 1  # the expired read was dropped, not kept forever
 
 
