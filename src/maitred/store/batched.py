@@ -20,7 +20,9 @@ Row = TypeVar("Row")
 
 def run_each(conn: psycopg.Connection[Any], key: str, items: Sequence[dict[str, Any]]) -> None:
     """Run query ``key`` once per item of ``items``."""
-    if items:
+    if len(items) == 1:  # a single statement needs no pipeline
+        conn.execute(query(key), items[0])
+    elif items:
         with conn.cursor() as cur:
             cur.executemany(query(key), items)
 
@@ -32,6 +34,9 @@ def first_rows(conn: psycopg.Connection[Any], key: str, items: Sequence[dict[str
         return []
     found: list[Row | None] = []
     with conn.cursor(row_factory=row_factory) as cur:
+        if len(items) == 1:  # a single statement needs no pipeline
+            cur.execute(query(key), items[0])
+            return [cur.fetchone()]
         cur.executemany(query(key), items, returning=True)
         while True:
             found.append(cur.fetchone())
