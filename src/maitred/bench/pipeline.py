@@ -160,10 +160,10 @@ def markdown(repeats: list[list[Run]], best: Offline, *, name: str, where: str) 
               "bookings taken along are planned one after the other on the day as the batch "
               "leaves it and written together, one round trip per kind of row "
               "(services/coordinator_bulk.py). The queue's own bookkeeping commits without "
-              "waiting for the flush. One "
-              "restaurant's bookings are therefore settled one batch at a time: a second "
-              "worker overlaps its job fetching and committing with the first's work, and "
-              "more workers pay off across restaurants, not within one.",
+              "waiting for the flush. One restaurant's bookings are therefore settled one "
+              "batch at a time: a second worker overlaps its job fetching and committing "
+              "with the first's work, and more workers pay off across restaurants, not "
+              "within one.",
               "", "Target: >= 200 bookings/s with 2 workers on this machine.", "",
               "Command (about two minutes; each run gives up after 300 s):", "",
               "```", "maitred bench pipeline --workers 1,2,4 --repeat 3 "

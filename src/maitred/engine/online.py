@@ -254,4 +254,3 @@ def recency_weights(index: DayIndex, seen: list[int], recency: float) -> list[fl
 def _natural(key: str) -> tuple[tuple[int, str], ...]:
     """``B2`` before ``B10``."""
     return tuple((int(p), "") if p.isdigit() else (0, p) for p in re.split(r"(\d+)", key))
-

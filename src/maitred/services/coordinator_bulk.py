@@ -41,6 +41,7 @@ from maitred.services.coordinator_seating import (
     Batch,
     Seating,
     attempt_metadata,
+    floor_of,
     plans,
     report_seated,
     seated_fields,
@@ -89,8 +90,7 @@ def settle(run: Seating, restaurant_id: int, held: locks.PostgresLocks, batch: B
         plain.append((job, booking))
     if not plain:
         return []
-    view = batch.views.get(restaurant_id) or floors.load_floor(tx, run.settings, restaurant_id)
-    batch.views[restaurant_id] = view
+    view = floor_of(tx, run.settings, restaurant_id, batch)
     flags = run.settings.feature_flags() | view.restaurant.policy
     if not flags.get("auto_assignment_enabled", True):
         return []
@@ -137,8 +137,7 @@ def _decide(run: Seating, view: floors.FloorView, batch: Batch, flags: dict[str,
                                    cid=job.correlation_id or f"job:{job.id}")
         found, why_not = plans(mine, snap, booking, flags)
         if not found:
-            decisions.append(_Decision(job, booking, mine, None, [], why_not or
-                                       "no table or combination fits this party"))
+            decisions.append(_Decision(job, booking, mine, None, [], why_not))
             days[day] = snap
             continue
         plan = found[0]

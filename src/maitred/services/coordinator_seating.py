@@ -84,17 +84,24 @@ class Batch:
     days: set[str] = field(default_factory=set)
 
 
+def floor_of(tx: UnitOfWork, settings: Settings, restaurant_id: int,
+             batch: Batch | None) -> floors.FloorView:
+    """The restaurant's floor: read once per transaction when ``batch`` is given."""
+    if batch is None:
+        return floors.load_floor(tx, settings, restaurant_id)
+    view = batch.views.get(restaurant_id)
+    if view is None:
+        view = batch.views[restaurant_id] = floors.load_floor(tx, settings, restaurant_id)
+    return view
+
+
 def day_of(tx: UnitOfWork, settings: Settings, booking: Booking, *,
            batch: Batch | None = None) -> snapshot.Snapshot:
     """The booking's service day: the cached floor, and the day's busy windows read now.
 
     ``batch``: the floor is read once per transaction, not once per booking.
     """
-    view = batch.views.get(booking.restaurant_id) if batch is not None else None
-    if view is None:
-        view = floors.load_floor(tx, settings, booking.restaurant_id)
-        if batch is not None:
-            batch.views[booking.restaurant_id] = view
+    view = floor_of(tx, settings, booking.restaurant_id, batch)
     zone = ZoneInfo(view.restaurant.timezone)
     return snapshot.load(tx, settings, booking.restaurant_id,
                          snapshot.service_day(booking, zone), view=view)
@@ -113,9 +120,8 @@ def seat(run: Seating, booking: Booking, snap: snapshot.Snapshot, flags: dict[st
         if round_number:
             snap = day_of(tx, run.settings, booking, batch=run.batch)
         while True:
-            found, why_not = plans(run, snap, booking, flags)
+            found, reason = plans(run, snap, booking, flags)
             if not found:
-                reason = why_not or "no table or combination fits this party"
                 last = repo.add_attempt(rid, bid, trigger=trigger, result="no_plan",
                                         reason=reason, correlation_id=cid)
                 telemetry.attempts.labels("no_plan").inc()
@@ -211,8 +217,9 @@ def seated_fields(plan: planner.Plan, table_ids: list[int], attempts: int) -> di
 
 
 def plans(run: Seating, snap: snapshot.Snapshot, booking: Booking,
-          flags: dict[str, Any]) -> tuple[list[planner.Plan], str | None]:
-    """Plans best first, without blocked tables (and joins, when the planner is off)."""
+          flags: dict[str, Any]) -> tuple[list[planner.Plan], str]:
+    """Plans best first, without blocked tables (and joins, when the planner is off), and
+    why there are none when there are none."""
     started = time.perf_counter()
     engine_booking = snap.booking(booking)
     timeline = run.timelines.of(snap) if run.timelines is not None else snap.timeline()
@@ -235,7 +242,7 @@ def plans(run: Seating, snap: snapshot.Snapshot, booking: Booking,
             else "blocked tables"
         return found, f"the only free plans use {left_out}: " + ", ".join(
             "+".join(p.tables) for p in ranked[:3])
-    return found, quote.reason
+    return found, quote.reason or "no table or combination fits this party"
 
 
 def current_problems(snap: snapshot.Snapshot, booking: Booking) -> list[str]:

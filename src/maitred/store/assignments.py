@@ -131,21 +131,18 @@ class AssignmentRepository:
     ) -> tuple[Booking, Processed | None, bool]:
         """:meth:`booking_and_processed` and :meth:`try_lock` of ``lock`` in one round trip;
         the last item says whether the lock was taken."""
-        row = self.conn.execute(query("assignments.booking_locked_for_update_processed"), {
-            "booking_id": booking_id, "trigger": trigger, "booking_version": version,
-            "name": lock,
-        }).fetchone()
-        if row is None:
+        found = self.bookings_locked_and_processed([(booking_id, trigger, version, lock)])
+        if not found:
             raise NotFound("booking", booking_id)
-        *values, outcome, result, got = row
-        booking = Booking(*values)
-        return booking, (None if outcome is None else Processed(outcome, result)), bool(got)
+        return found[0]
 
     def bookings_locked_and_processed(
         self, wanted: Sequence[tuple[int, str, int | None, str]],
     ) -> list[tuple[Booking, Processed | None, bool]]:
-        """:meth:`booking_locked_and_processed` for each (booking, trigger, version, lock)
-        at once, in order (a booking that no longer exists is left out)."""
+        """For each (booking, trigger, version, lock), in order and in one round trip: the
+        booking under its row lock, the outcome recorded for (booking, trigger, ``version``
+        or else the booking's own), and whether the advisory lock ``lock`` was taken (a
+        booking that no longer exists is left out)."""
         rows = self.conn.execute(query("assignments.bookings_locked_for_update_processed"), {
             "booking_ids": [w[0] for w in wanted], "triggers": [w[1] for w in wanted],
             "versions": [w[2] for w in wanted], "names": [w[3] for w in wanted],

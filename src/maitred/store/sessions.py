@@ -20,6 +20,7 @@ from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 from maitred.errors import NotFound, StaleVersion
+from maitred.store import batched
 from maitred.store.queries import query
 from maitred.store.records import Booking
 
@@ -129,14 +130,6 @@ class SessionRepository:
         policy: dict[str, Any] = row.pop("restaurant_policy")
         return Session(**row), policy
 
-    def restaurant_of_session(self, session_id: int) -> tuple[int, dict[str, Any]]:
-        """The session's restaurant and that restaurant's policy overrides."""
-        row = self.conn.execute(query("sessions.restaurant_of_session"),
-                                {"session_id": session_id}).fetchone()
-        if row is None:
-            raise NotFound("session", session_id)
-        return row[0], row[1]
-
     def session_of_hold(self, hold_id: int) -> int:
         """The manual session behind a hold (any restaurant: the caller checks access)."""
         row = self.conn.execute(query("sessions.session_of_hold"),
@@ -231,11 +224,7 @@ class SessionRepository:
             "from_state": from_state, "to_state": to_state, "actor": actor,
             "reason": reason, "metadata": Jsonb(metadata or {}),
         } for session, from_state, to_state, actor, reason, metadata in moves]
-        with self.conn.cursor() as cur:
-            if len(rows) == 1:  # executemany's pipeline costs more than it saves for one
-                cur.execute(query("sessions.add_history"), rows[0])
-            else:
-                cur.executemany(query("sessions.add_history"), rows)
+        batched.run_each(self.conn, "sessions.add_history", rows)
 
     def history(self, restaurant_id: int, session_id: int) -> list[HistoryEntry]:
         with self.conn.cursor(row_factory=class_row(HistoryEntry)) as cur:

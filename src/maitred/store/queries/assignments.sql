@@ -131,26 +131,10 @@ FROM unnest(%(job_ids)s::bigint[]) AS id;
 -- try_lock, waiting for the lock instead of giving up (the holder commits in milliseconds).
 SELECT pg_advisory_xact_lock(hashtextextended(%(name)s, 0));
 
--- name: booking_locked_for_update_processed
--- try_lock and booking_for_update_processed in one statement: the
--- booking under its row lock, the outcome recorded for (booking, trigger, version), and
--- whether its advisory lock was taken (the caller gives up at once when it was not).
-SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
-    b.duration_minutes, b.state, b.status, b.version, b.source, b.zone_preference_id,
-    b.tags_preference, b.notes, b.locked, b.assignment_attempts, b.assigned_at,
-    b.assignment_strategy, b.created_seq, b.created_by, b.created_at, b.updated_at,
-    b.cancelled_at, p.outcome, p.result, pg_try_advisory_xact_lock(hashtextextended(%(name)s, 0))
-FROM bookings b
-LEFT JOIN booking_assignment_idempotency p
-    ON p.booking_id = b.id AND p.trigger = %(trigger)s
-   AND p.booking_version = coalesce(%(booking_version)s::integer, b.version)
-WHERE b.id = %(booking_id)s
-FOR UPDATE OF b;
-
 -- name: bookings_locked_for_update_processed
--- booking_locked_for_update_processed for several bookings at once, in the order given:
--- each booking under its row lock, the outcome recorded for its (trigger, version), and
--- whether its advisory lock was taken.
+-- try_lock and booking_for_update_processed for several bookings at once, in the order
+-- given: each booking under its row lock, the outcome recorded for its (trigger, version),
+-- and whether its advisory lock was taken (the caller gives up at once when it was not).
 SELECT b.id, b.restaurant_id, b.guest_id, b.reference, b.party_size, b.start_at, b.end_at,
     b.duration_minutes, b.state, b.status, b.version, b.source, b.zone_preference_id,
     b.tags_preference, b.notes, b.locked, b.assignment_attempts, b.assigned_at,

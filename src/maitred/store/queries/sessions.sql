@@ -5,11 +5,6 @@
 SELECT b.restaurant_id, r.policy FROM bookings b JOIN restaurants r ON r.id = b.restaurant_id
 WHERE b.id = %(booking_id)s;
 
--- name: restaurant_of_session
-SELECT s.restaurant_id, r.policy
-FROM manual_assignment_sessions s JOIN restaurants r ON r.id = s.restaurant_id
-WHERE s.id = %(session_id)s;
-
 -- name: open
 -- The staff member's new session for the booking; nothing when one is already active
 -- (the partial unique index manual_assignment_sessions_one_active decides, race-free).
@@ -204,8 +199,8 @@ FROM bookings b JOIN restaurants r ON r.id = b.restaurant_id
 WHERE b.id = %(booking_id)s;
 
 -- name: session_with_policy
--- restaurant_of_session and get in one statement: the session a route names (any
--- restaurant: the caller checks access) and its restaurant's policy.
+-- The session a route names (any restaurant: the caller checks access) and its
+-- restaurant's policy, in one statement.
 SELECT s.id, s.restaurant_id, s.booking_id, s.created_by, s.state, s.selection,
        s.selection_version, s.context_version, s.policy_version, s.snapshot_hash,
        s.snapshot_parts, s.hold_id, s.expires_at, s.tables_version, s.adjacency_version,
