@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -154,6 +155,9 @@ def client_loop(base: str, token: str, bookings: list[int], hot: list[int], stop
                 tally: Tally, seed: int) -> None:
     """One host at the stand: hold a hot table, then confirm (1 in 3) or cancel."""
     rng = random.Random(seed)
+    # Idempotency keys are the staff member's: a second run against the same database
+    # (DATABASE_URL) has the same staff, so its keys must differ from the first run's.
+    prefix = f"{seed}.{uuid.uuid4().hex[:8]}"
     pool = list(bookings)
     client = _Http(base, token)
     n = 0
@@ -161,7 +165,7 @@ def client_loop(base: str, token: str, bookings: list[int], hot: list[int], stop
         while pool and time.perf_counter() < stop:
             n += 1
             booking = rng.choice(pool)
-            key = f"{seed}-{n}"
+            key = f"{prefix}-{n}"
             started = time.perf_counter()
             status, session = client.call("POST", SESSION, key + "o", {
                 "bookingId": booking, "tableIds": [rng.choice(hot)]})

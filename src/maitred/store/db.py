@@ -72,16 +72,26 @@ class Database:
         row-level security; rows of other restaurants look absent. None: unscoped.
         """
         with self.pool.connection() as conn:
+            # BEGIN and COMMIT by hand (the pool's connections are in autocommit), so that
+            # the events and the COMMIT go in one round trip (see store/events.py).
+            # psycopg's conn.transaction() inside the block still makes savepoints.
             try:
-                with translated(), conn.transaction():
-                    if restaurants is not None:
-                        scope = ",".join(str(int(r)) for r in sorted(set(restaurants)))
-                        conn.execute(query("tenancy.scope"), {"restaurant_ids": scope})
+                with translated():
+                    with conn.pipeline():
+                        conn.execute("BEGIN")
+                        if restaurants is not None:
+                            scope = ",".join(str(int(r)) for r in sorted(set(restaurants)))
+                            conn.execute(query("tenancy.scope"), {"restaurant_ids": scope})
                     tx = UnitOfWork(conn, actor=actor, correlation_id=correlation_id)
                     yield tx
-                    tx.events.flush()  # last, just before the commit: see store/events.py
+                    with conn.pipeline():
+                        tx.events.flush()
+                        conn.execute("COMMIT")
             except BaseException:
                 _AFTER_COMMIT.pop(conn, None)  # rolled back: nothing happened to tell
+                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.execute("ROLLBACK")
                 raise
             for callback in _AFTER_COMMIT.pop(conn, ()):
                 callback()

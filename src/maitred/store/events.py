@@ -5,10 +5,13 @@ written in the transaction of the change (never after it), a listener that resum
 its last sequence number sees every committed change once, in order.
 
 Events are queued by :meth:`EventLog.append` and written by :meth:`EventLog.flush`, which
-the unit of work calls just before it commits. Numbering takes a lock on the restaurant's
-counter row; taking it last means a transaction never holds the counter while it waits
-for a table another transaction is allocating (that other transaction would then wait
-for the counter: a deadlock), and the counter is held only for the commit itself.
+the unit of work sends in one round trip with its COMMIT. Numbering takes a lock on the
+restaurant's counter row, which every writer of that restaurant needs; taking it last
+means a transaction never holds the counter while it waits for a table another
+transaction is allocating (that other transaction would then wait for the counter: a
+deadlock), and sending it with the COMMIT means the counter is held for the commit
+itself, not also while this process gets back to it (a busy server's thread can wait
+milliseconds for the interpreter lock, and every other writer would wait behind it).
 """
 
 from __future__ import annotations
@@ -63,27 +66,20 @@ class EventLog:
         """Drop the events queued since ``mark``: the changes they tell were rolled back."""
         del self._pending[mark:]
 
-    def flush(self) -> list[tuple[int, int]]:
-        """Number and write the queued events; returns their (restaurant, seq)."""
-        written: list[tuple[int, int]] = []
+    def flush(self) -> None:
+        """Number and write the queued events: one statement per restaurant, no answer to
+        wait for, so the unit of work can send it together with its COMMIT."""
         pending, self._pending = self._pending, []
         # Restaurants in id order: two transactions touching the same two restaurants
         # take their counters in the same order.
         for restaurant_id in sorted({p.restaurant_id for p in pending}):
             mine = [p for p in pending if p.restaurant_id == restaurant_id]
-            row = self.conn.execute(query("events.reserve"),
-                                    {"restaurant_id": restaurant_id, "n": len(mine)}).fetchone()
-            if row is None:
-                raise NotFound("restaurant", restaurant_id)
-            first = row[0] - len(mine) + 1
-            with self.conn.cursor() as cur:
-                cur.executemany(query("events.insert"), [{
-                    "restaurant_id": restaurant_id, "seq": first + i, "kind": p.kind,
-                    "booking_id": p.booking_id, "payload": Jsonb(p.payload),
-                    "actor": p.actor, "correlation_id": self.correlation_id,
-                } for i, p in enumerate(mine)])
-            written += [(restaurant_id, first + i) for i in range(len(mine))]
-        return written
+            self.conn.execute(query("events.append"), {
+                "restaurant_id": restaurant_id, "kinds": [p.kind for p in mine],
+                "booking_ids": [p.booking_id for p in mine],
+                "payloads": [Jsonb(p.payload) for p in mine],
+                "actors": [p.actor for p in mine], "correlation_id": self.correlation_id,
+            })
 
     def since(self, restaurant_id: int, after_seq: int = 0, limit: int = 1000) -> list[Event]:
         """Events after ``after_seq``, oldest first (resume from a Last-Event-ID)."""

@@ -1,17 +1,23 @@
--- name: reserve
--- Take the restaurant's next n sequence numbers, in the caller's transaction. The counter
--- row stays locked until commit, so one restaurant's events are numbered in commit order
--- with no gaps. Taken last in every transaction (see events.py): the lock is held for
--- the commit only, and no transaction waits for it while holding a table.
-UPDATE restaurant_event_counters SET last_seq = last_seq + %(n)s
-WHERE restaurant_id = %(restaurant_id)s
-RETURNING last_seq;
-
--- name: insert
+-- name: append
+-- Number and write one restaurant's queued events in one statement: take the next
+-- cardinality(kinds) sequence numbers from the restaurant's counter and insert the events
+-- with them. The counter row stays locked until commit, so one restaurant's events are
+-- numbered in commit order with no gaps. The unit of work sends this together with its
+-- COMMIT (see events.py): the lock is held for the commit only, and no transaction waits
+-- for it while holding a table.
+WITH bumped AS (
+    UPDATE restaurant_event_counters
+    SET last_seq = last_seq + cardinality(%(kinds)s::text[])
+    WHERE restaurant_id = %(restaurant_id)s
+    RETURNING last_seq
+)
 INSERT INTO restaurant_events (restaurant_id, seq, kind, booking_id, payload, actor,
                                correlation_id)
-VALUES (%(restaurant_id)s, %(seq)s, %(kind)s, %(booking_id)s, %(payload)s, %(actor)s,
-        %(correlation_id)s);
+SELECT %(restaurant_id)s,
+       (SELECT last_seq FROM bumped) - cardinality(%(kinds)s::text[]) + e.n,
+       e.kind, e.booking_id, e.payload, e.actor, %(correlation_id)s
+FROM unnest(%(kinds)s::text[], %(booking_ids)s::bigint[], %(payloads)s::jsonb[],
+            %(actors)s::text[]) WITH ORDINALITY AS e(kind, booking_id, payload, actor, n);
 
 -- name: since
 SELECT restaurant_id, seq, kind, booking_id, payload, actor, correlation_id, created_at
