@@ -74,7 +74,8 @@ class Database:
         with self.pool.connection() as conn:
             # BEGIN and COMMIT by hand (the pool's connections are in autocommit), so that
             # the events and the COMMIT go in one round trip (see store/events.py).
-            # psycopg's conn.transaction() inside the block still makes savepoints.
+            # psycopg's conn.transaction() inside the block still makes savepoints, and on
+            # an exception the pool's connection context rolls back what is open.
             try:
                 with translated():
                     with conn.pipeline():
@@ -89,9 +90,6 @@ class Database:
                         conn.execute("COMMIT")
             except BaseException:
                 _AFTER_COMMIT.pop(conn, None)  # rolled back: nothing happened to tell
-                if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                    with contextlib.suppress(psycopg.Error):
-                        conn.execute("ROLLBACK")
                 raise
             for callback in _AFTER_COMMIT.pop(conn, ()):
                 callback()
