@@ -97,3 +97,18 @@ def test_a_failure_in_the_work_rolls_back_what_it_wrote(
     with db.uow() as tx:
         assert tx.allocations.assignments(r, booking) == []
     assert not [rec for rec in caplog.records if rec.name.startswith("psycopg")]
+
+
+def test_events_of_a_restaurant_deleted_in_the_same_transaction_are_dropped(
+    db: Database, small_floor: SmallFloor,
+) -> None:
+    r = small_floor.restaurant_id
+    with db.uow(actor="test") as tx:
+        tx.events.append(r, "test.before_the_end")
+        tx.restaurants.delete(r)
+    with db.uow() as tx, pytest.raises(errors.NotFound):
+        tx.restaurants.get(r)
+    with db.connection() as conn:
+        row = conn.execute("SELECT count(*) FROM restaurant_events WHERE restaurant_id = %s",
+                           (r,)).fetchone()
+    assert row == (0,)

@@ -17,7 +17,10 @@ SELECT %(restaurant_id)s,
        (SELECT last_seq FROM bumped) - cardinality(%(kinds)s::text[]) + e.n,
        e.kind, e.booking_id, e.payload, e.actor, %(correlation_id)s
 FROM unnest(%(kinds)s::text[], %(booking_ids)s::bigint[], %(payloads)s::jsonb[],
-            %(actors)s::text[]) WITH ORDINALITY AS e(kind, booking_id, payload, actor, n);
+            %(actors)s::text[]) WITH ORDINALITY AS e(kind, booking_id, payload, actor, n)
+-- No counter: the restaurant was deleted in this transaction (the counter goes with it),
+-- and there is nobody left to tell.
+WHERE EXISTS (SELECT 1 FROM bumped);
 
 -- name: since
 SELECT restaurant_id, seq, kind, booking_id, payload, actor, correlation_id, created_at
