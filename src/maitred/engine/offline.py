@@ -21,6 +21,10 @@
    seats but the plan keeps waiting (its tables, where the parties in its way would sit,
    and so on three steps deep); and every other step leaves the parties the relaxation
    does not seat out of the models, which makes each re-solve cheaper on a busy evening.
+   When sweeps stop gaining covers the search walks the plateau: the same neighbourhoods
+   re-solved with random secondary prices, taking any plan of as many covers, so the
+   next exact re-solve starts from somewhere new (on the 60-table l1.3 day 546-547 of 549
+   became 547-548).
 
 Where the time goes (measured on the 60- and 150-table benchmark days, 2 cores):
 
@@ -52,6 +56,7 @@ practice, injected so the engine stays free of hidden clocks and tests can fake 
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -98,6 +103,16 @@ TARGET_TABLES = 24
 TARGET_DEPTH = 3
 # A party counts as wanted when the relaxation seats at least this much of it.
 WANTED = 0.5
+# When two sweeps in a row gain no cover, the plan sits on a plateau the exact re-solves
+# cannot leave: each neighbourhood is already at its best. The search then walks the
+# plateau: the schedule goes on, but each neighbourhood is re-solved with a random amount up
+# to ``PLATEAU_NOISE`` added to every option's secondary price (the real ones are 0-10), and
+# a plan of as many covers is taken whatever its real price; the best plan seen is kept. A
+# cover more is often one neighbourhood away from some other plan of the plateau. The
+# random sequence is seeded: the same day and budget give the same walk.
+WALK_AFTER = 2
+PLATEAU_NOISE = 100
+PLATEAU_SEED = 7
 # The quick repair pass after construction (the neighbourhoods do the heavy lifting).
 IMPROVE_ROUNDS = 1
 IMPROVE_TRIES = 30
@@ -245,7 +260,9 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             wanted: Mapping[int, tuple[int, ...]] | None = None,
             ) -> tuple[tuple[int, ...], int]:
     """Large neighbourhood search: re-solve neighbourhoods exactly, sweep after sweep, in
-    the order of ``SCHEDULE``, until ``deadline`` or a whole cycle gains nothing.
+    the order of ``SCHEDULE``, until ``deadline`` or two whole cycles gain no cover; while
+    ``WALK_AFTER`` sweeps or more have gained none, with noisy prices (a walk over the plans
+    of as many covers). Returns the best plan seen and the number of solves.
     ``hopeless`` parties, while unseated, are left out of the models every other step.
     ``wanted``: parties the relaxation seats, and where; while one of them waits, the
     tables it was given and those of the parties in its way form a neighbourhood."""
@@ -261,21 +278,25 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     # started near the end does not run past the deadline.
     rate = 0.0
     sweep, idle, rounds = 0, 0, 0
+    best = seat_of
+    noise = random.Random(PLATEAU_SEED)
     while idle < 2 * len(schedule) and left() > RESERVE:
         improved = False
+        walking = idle >= WALK_AFTER
+        # Every other step of the schedule leaves the hopeless out (cheap models, more
+        # rounds); the steps between keep them in, since the relaxation is degenerate and
+        # a best plan may seat a party its answer left out.
+        left_out = hopeless if (sweep // 2) % 2 == 0 else ()
         size = schedule[(sweep // 2) % len(schedule)]
         if size == TARGETED:
             todo = _targeted(index, seat_of, wanted or {}, shift=sweep % 2 == 1)
         else:
             todo = _neighbourhoods(index, size, shift=sweep % 2 == 1)
+        sweep += 1
         for tables, moving in todo:
             budget = left()
             if budget < RESERVE:
                 break
-            # Every other step of the schedule leaves the hopeless out (cheap models, more
-            # rounds); the steps between keep them in, since the relaxation is degenerate
-            # and a best plan may seat a party its answer left out.
-            left_out = hopeless if (sweep // 2) % 2 == 0 else ()
             if tables is not None:  # the group's parties as they sit now, and the unseated
                 inside = set(tables)
                 moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
@@ -289,16 +310,31 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
                 continue  # too large for the time left; a smaller one may still fit
             began = clock()
             found = solver.solve(index, seat_of, time_limit=limit, free=moving,
-                                 tables=tables, light=True, workers=1)
+                                 tables=tables, light=True, workers=1,
+                                 prices=_noisy(index, moving, noise) if walking else None)
             rate = max(rate, (clock() - began - found.solver_seconds) / max(1, extent))
             rounds += 1
-            if (found.covers, -_price(index, found.seat_of)) > \
+            if (walking and found.covers >= _covers(index, seat_of)) or \
+                    (found.covers, -_price(index, found.seat_of)) > \
                     (_covers(index, seat_of), -_price(index, seat_of)):
-                improved = improved or found.covers > _covers(index, seat_of)
                 seat_of = found.seat_of
-        sweep += 1
+            if (_covers(index, seat_of), -_price(index, seat_of)) > \
+                    (_covers(index, best), -_price(index, best)):
+                improved = improved or _covers(index, seat_of) > _covers(index, best)
+                best = seat_of
         idle = 0 if improved else idle + 1
-    return seat_of, rounds
+    return best, rounds
+
+
+def _noisy(index: DayIndex, moving: Collection[int], noise: random.Random,
+           ) -> list[tuple[int, ...]]:
+    """The secondary prices with a random amount up to ``PLATEAU_NOISE`` added to each
+    option of the ``moving`` parties: the solver then prefers some other plan of as many
+    covers, picked at random."""
+    prices = list(index.price)
+    for b in moving:
+        prices[b] = tuple(p + noise.randrange(PLATEAU_NOISE + 1) for p in prices[b])
+    return prices
 
 
 Neighbourhood = tuple[list[int] | None, list[int]]
