@@ -109,7 +109,7 @@ WANTED = 0.5
 # to ``PLATEAU_NOISE`` added to every option's secondary price (the real ones are 0-10), and
 # a plan of as many covers is taken whatever its real price; the best plan seen is kept. A
 # cover more is often one neighbourhood away from some other plan of the plateau. The
-# random sequence is seeded: the same day and budget give the same walk.
+# noise is seeded, so two runs that reach the same neighbourhoods take the same walk.
 WALK_AFTER = 2
 PLATEAU_NOISE = 100
 PLATEAU_SEED = 7

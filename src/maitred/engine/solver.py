@@ -138,7 +138,7 @@ def solve(
         # seating of a small neighbourhood is not worth the time the next one needs. It
         # may stop while a cover more at a higher price is still possible; a stop that
         # rules that out (gap weight - 1 - the free parties' highest prices) made each
-        # solve slower and the search seated fewer covers within its budget (measured).
+        # solve slower and gained no covers (docs/decisions.md, offline search).
         params.absolute_gap_limit = weight - 1
         params.symmetry_level = 0
         params.cp_model_probing_level = 0
