@@ -17,9 +17,8 @@
    gets worse than the construction. Up to ``RELAX_PAIRS`` pairs the exact whole-day
    relaxation (:mod:`maitred.engine.bound`) runs first; on larger days it is solved on
    a thread of its own beside the search and joins it when done. It proves a covers
-   ceiling (reported as the bound and gap), its rounding is a start (or, arriving
-   beside the search, replaces the plan if better), and it aims the search from its
-   rounding:
+   ceiling (reported as the bound and gap), its rounding is a start (or replaces the
+   plan, if better, when it arrives), and it aims the search:
    before each kind of neighbourhood come *targeted* ones, one per party the relaxation
    seats but the plan keeps waiting (its tables, where the parties in its way would sit,
    and so on three steps deep); and every other step leaves the parties the relaxation
@@ -40,10 +39,7 @@ Where the time goes (measured on the 60- and 150-table benchmark days, 2 cores):
   the start: GLOP lets go of the interpreter lock while it solves, so it takes the
   second core, and it arrives after 4.7-4.9 s of the 8 (4.1-4.4 s alone). On the 150-table
   l1.3 day its rounding (1236) beat the search's plateau (1234), and the search, aimed
-  by it, ended at 1238-1240 where the reference has 1239. When the rounding is worse
-  than the plan the search already has, the plan is kept and the search is not re-aimed:
-  its targets and left-out parties fit the rounding, and from the search's own plan
-  they cost xl-l1.0-s2 two covers (1183 to 1181).
+  by it, ended at 1239-1240 where the reference has 1239.
 - Where the relaxation runs on a larger day, its rounding is the start; the table-kind
   construction is built only if the relaxation fails (its start was always worse there).
 - The search stops ``RESERVE`` seconds before the deadline (most neighbourhoods take
@@ -100,9 +96,6 @@ RESERVE = 0.1
 # (model building included), half the 150-table budget or more: there it is solved
 # beside the search.
 RELAX_PAIRS = 35_000
-# A relaxation solved beside the search is taken only with this much time left: its
-# rounding and the targeted neighbourhoods take 0.2-0.5 s on the 150-table floor.
-TAKE_SECONDS = 1.0
 # Below this many pairs CP-SAT proves the whole day at once and needs no guide; above
 # it, on a small day, the rounded relaxation is a better hint for CP-SAT.
 RELAX_MIN_PAIRS = 1_000
@@ -318,7 +311,7 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     ``wanted``: parties the relaxation seats, and where; while one of them waits, the
     tables it was given and those of the parties in its way form a neighbourhood.
     ``beside``: a relaxation still being solved; when it arrives, its rounding replaces
-    the plan if better, and then it supplies ``hopeless`` and ``wanted``."""
+    the plan if better, and it supplies ``hopeless`` and ``wanted`` from then on."""
     # Targeted neighbourhoods are cheap and aimed: they come before every other kind.
     schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size)) if wanted else SCHEDULE
 
@@ -350,16 +343,15 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             budget = left()
             if budget < RESERVE:
                 break
-            # A relaxation that arrives in the last moments is not worth its rounding.
-            relaxed = beside.ready() if beside is not None and budget > TAKE_SECONDS else None
+            relaxed = beside.ready() if beside is not None else None
             if relaxed is not None:
                 rounded = tuple(_round(index, relaxed).seat_of)
                 if _rank(index, rounded) > _rank(index, seat_of):
                     seat_of = rounded
                     improved = improved or _covers(index, rounded) > _covers(index, best)
                     best = max(best, rounded, key=lambda plan: _rank(index, plan))
-                    hopeless, wanted = _hopeless(index, relaxed), _wanted(relaxed)
-                    schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size))
+                hopeless, wanted = _hopeless(index, relaxed), _wanted(relaxed)
+                schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size))
             if tables is not None:  # the group's parties as they sit now, and the unseated
                 inside = set(tables)
                 moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
