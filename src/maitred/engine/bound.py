@@ -22,7 +22,6 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -53,14 +52,13 @@ class Relaxation:
 
 
 def relax(index: DayIndex, *, tidiness: float = 0.0,
-          time_limit: float | Callable[[], float] | None = None) -> Relaxation | None:
+          time_limit: float | None = None) -> Relaxation | None:
     """Solve the relaxation of the day; ``None`` if GLOP gives no answer.
 
     ``tidiness`` (>= 0) takes that much of each seating's secondary price off its covers:
     the relaxation then prefers snug tables and its answer is far closer to whole numbers
     (a better guide). The ceiling and the reduced profits stay valid bounds on covers: the
-    largest price anyone could pay is added back. ``time_limit`` (seconds) caps GLOP; a
-    callable is asked once the model is built, for the seconds left by then."""
+    largest price anyone could pay is added back. ``time_limit`` (seconds) caps GLOP."""
     party, start, end = index.party, index.start, index.end
     held: list[list[tuple[int, int]]] = [[] for _ in index.table_ids]
     locked_covers = 0
@@ -111,8 +109,7 @@ def relax(index: DayIndex, *, tidiness: float = 0.0,
     if lp is None or lp.LoadModelFromProto(model):  # pragma: no cover - GLOP ships with OR-Tools
         return None
     if time_limit is not None:
-        seconds = time_limit() if callable(time_limit) else time_limit
-        lp.SetTimeLimit(max(1, int(seconds * 1000)))
+        lp.SetTimeLimit(max(1, int(time_limit * 1000)))
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     # Weak duality with the prices made valid by hand: any y >= 0 bounds the optimum by

@@ -15,10 +15,8 @@
    (a party may change rooms), and slices of the evening over the whole floor. A change
    is kept only when it seats more covers (or as many, more tidily), so the answer never
    gets worse than the construction. Up to ``RELAX_PAIRS`` pairs the exact whole-day
-   relaxation (:mod:`maitred.engine.bound`) runs first; on larger days it is solved on
-   a thread of its own beside the search and joins it when done. It proves a covers
-   ceiling (reported as the bound and gap), its rounding is a start (or replaces the
-   plan, if better, when it arrives), and it aims the search:
+   relaxation (:mod:`maitred.engine.bound`) runs first: it proves a covers ceiling
+   (reported as the bound and gap), its rounding is a start, and it aims the search:
    before each kind of neighbourhood come *targeted* ones, one per party the relaxation
    seats but the plan keeps waiting (its tables, where the parties in its way would sit,
    and so on three steps deep); and every other step leaves the parties the relaxation
@@ -34,12 +32,8 @@ Where the time goes (measured on the 60- and 150-table benchmark days, 2 cores):
   one by one through the solver's Python wrapper; :mod:`maitred.engine.bound` now loads
   the model in one call (0.4 s, GLOP's own 0.25 s included). At 38k-67k pairs GLOP alone
   takes 3-4 s: with model building that was over half the 150-table budget, and GLOP often
-  hit its limit, leaving the search about two seconds and no relaxation. So it runs
-  first only up to ``RELAX_PAIRS`` (35k) pairs. Above that it runs beside the search from
-  the start: GLOP lets go of the interpreter lock while it solves, so it takes the
-  second core, and it arrives after 4.7-4.9 s of the 8 (4.1-4.4 s alone). On the 150-table
-  l1.3 day its rounding (1236) beat the search's plateau (1234), and the search, aimed
-  by it, ended at 1239-1240 where the reference has 1239.
+  hit its limit, leaving the search about two seconds and no relaxation. So it runs only
+  up to ``RELAX_PAIRS`` (35k) pairs; above that the search has the whole budget.
 - Where the relaxation runs on a larger day, its rounding is the start; the table-kind
   construction is built only if the relaxation fails (its start was always worse there).
 - The search stops ``RESERVE`` seconds before the deadline (most neighbourhoods take
@@ -64,7 +58,6 @@ from __future__ import annotations
 
 import random
 import re
-import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
@@ -91,10 +84,9 @@ NEIGHBOURHOOD_SECONDS = 0.6
 # The search stops this long before its deadline (a neighbourhood takes 10-100 ms).
 RESERVE = 0.1
 # Up to this many pairs the whole-day relaxation (:mod:`maitred.engine.bound`) is worth
-# waiting for: it proves a covers ceiling, its rounding is the best start, and it aims
-# the targeted neighbourhoods. It takes about 0.6 s at 11k pairs but 4-8 s at 38k-78k
-# (model building included), half the 150-table budget or more: there it is solved
-# beside the search.
+# its time: it proves a covers ceiling, its rounding is the best start, and it aims the
+# targeted neighbourhoods. It takes about 0.6 s at 11k pairs but 5 s at 38k-67k (model
+# building included), over half the 150-table budget: there the search gains more.
 RELAX_PAIRS = 35_000
 # Below this many pairs CP-SAT proves the whole day at once and needs no guide; above
 # it, on a small day, the rounded relaxation is a better hint for CP-SAT.
@@ -151,9 +143,6 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
     # the table-kind guide's view of it cost covers on the largest floors).
     hopeless: set[int] = set()
     wanted: dict[int, tuple[int, ...]] = {}
-    # On a day too large to wait for the relaxation it is solved beside the search.
-    beside = _Beside(index, began + time_limit, clock) \
-        if not small and pairs > RELAX_PAIRS else None
     if relaxing:
         relaxed = bound.relax(index, tidiness=RELAX_TIDINESS, time_limit=left() / 2)
         if relaxed is not None:
@@ -184,41 +173,9 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
         proven = found.covers_bound if ceiling is None else min(ceiling, found.covers_bound)
         return OfflineResult(seat_of, found.status, proven, construct_covers, 1)
 
-    seat_of, rounds = _search(index, tuple(starts[0].seat_of), began + time_limit, clock,
-                              hopeless, wanted, beside)
-    if beside is not None and beside.relaxed is not None:
-        ceiling = beside.relaxed.covers_bound
+    seat_of, rounds = _search(index, tuple(starts[0].seat_of), clock() + left(), clock,
+                              hopeless, wanted)
     return OfflineResult(seat_of, "NEIGHBOURHOOD", ceiling, construct_covers, rounds)
-
-
-class _Beside:
-    """The whole-day relaxation of a day too large to wait for it, solved on a thread of
-    its own while the search runs. GLOP lets go of the interpreter lock while it solves,
-    so the search loses little; ``ready`` hands the relaxation over once it is there."""
-
-    def __init__(self, index: DayIndex, deadline: float, clock: Callable[[], float]) -> None:
-        self.relaxed: bound.Relaxation | None = None
-        self._error: BaseException | None = None
-        self._handed = False
-
-        def run() -> None:
-            try:
-                self.relaxed = bound.relax(index, tidiness=RELAX_TIDINESS,
-                                           time_limit=lambda: deadline - clock() - RESERVE)
-            except BaseException as error:  # re-raised in the search's thread
-                self._error = error
-
-        self._thread = threading.Thread(target=run, name="maitred-relaxation", daemon=True)
-        self._thread.start()
-
-    def ready(self) -> bound.Relaxation | None:
-        """The relaxation, once, when it has just become available; else None."""
-        if self._handed or self._thread.is_alive():
-            return None
-        self._handed = True
-        if self._error is not None:
-            raise self._error
-        return self.relaxed
 
 
 def _wanted(relaxed: bound.Relaxation) -> dict[int, tuple[int, ...]]:
@@ -301,7 +258,6 @@ def _round(index: DayIndex, relaxed: bound.Relaxation) -> Seating:
 def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             clock: Callable[[], float], hopeless: Collection[int] = (),
             wanted: Mapping[int, tuple[int, ...]] | None = None,
-            beside: _Beside | None = None,
             ) -> tuple[tuple[int, ...], int]:
     """Large neighbourhood search: re-solve neighbourhoods exactly, sweep after sweep, in
     the order of ``SCHEDULE``, until ``deadline`` or two whole cycles gain no cover; while
@@ -309,9 +265,7 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     of as many covers). Returns the best plan seen and the number of solves.
     ``hopeless`` parties, while unseated, are left out of the models every other step.
     ``wanted``: parties the relaxation seats, and where; while one of them waits, the
-    tables it was given and those of the parties in its way form a neighbourhood.
-    ``beside``: a relaxation still being solved; when it arrives, its rounding replaces
-    the plan if better, and it supplies ``hopeless`` and ``wanted`` from then on."""
+    tables it was given and those of the parties in its way form a neighbourhood."""
     # Targeted neighbourhoods are cheap and aimed: they come before every other kind.
     schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size)) if wanted else SCHEDULE
 
@@ -343,15 +297,6 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             budget = left()
             if budget < RESERVE:
                 break
-            relaxed = beside.ready() if beside is not None else None
-            if relaxed is not None:
-                rounded = tuple(_round(index, relaxed).seat_of)
-                if _rank(index, rounded) > _rank(index, seat_of):
-                    seat_of = rounded
-                    improved = improved or _covers(index, rounded) > _covers(index, best)
-                    best = max(best, rounded, key=lambda plan: _rank(index, plan))
-                hopeless, wanted = _hopeless(index, relaxed), _wanted(relaxed)
-                schedule = tuple(x for size in SCHEDULE for x in (TARGETED, size))
             if tables is not None:  # the group's parties as they sit now, and the unseated
                 inside = set(tables)
                 moving = [b for b, s in enumerate(seat_of) if not index.locked[b] and (
@@ -370,9 +315,11 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
             rate = max(rate, (clock() - began - found.solver_seconds) / max(1, extent))
             rounds += 1
             if (walking and found.covers >= _covers(index, seat_of)) or \
-                    _rank(index, found.seat_of) > _rank(index, seat_of):
+                    (found.covers, -_price(index, found.seat_of)) > \
+                    (_covers(index, seat_of), -_price(index, seat_of)):
                 seat_of = found.seat_of
-            if _rank(index, seat_of) > _rank(index, best):
+            if (_covers(index, seat_of), -_price(index, seat_of)) > \
+                    (_covers(index, best), -_price(index, best)):
                 improved = improved or _covers(index, seat_of) > _covers(index, best)
                 best = seat_of
         idle = 0 if improved else idle + 1
@@ -468,11 +415,6 @@ def _better(a: Seating, b: Seating) -> bool:
 
 def _covers(index: DayIndex, seat_of: tuple[int, ...]) -> int:
     return sum(index.party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
-
-
-def _rank(index: DayIndex, seat_of: tuple[int, ...]) -> tuple[int, int]:
-    """Plans compare by covers, then by the lower secondary price."""
-    return _covers(index, seat_of), -_price(index, seat_of)
 
 
 def _price(index: DayIndex, seat_of: tuple[int, ...]) -> int:

@@ -1,8 +1,6 @@
-"""The offline search. Its plateau walk: noisy prices steer a re-solve to another plan of
-as many covers, only the parties free to move get noise, and the walk never hands back a
-plan worse than the one it started from. Its relaxation beside the search, on days too
-large to wait for it: handed over once, errors raised in the search's thread, and its
-ceiling reported with the plan."""
+"""The offline search's plateau walk: noisy prices steer a re-solve to another plan of as
+many covers, only the parties free to move get noise, and the walk never hands back a plan
+worse than the one it started from."""
 
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ import pytest
 
 from builders import booking, floor, table
 from maitred.engine import offline, solver
-from maitred.engine.day import assign_day
 from maitred.engine.dayindex import DayIndex
 from maitred.engine.instance import parse
 from maitred.engine.policy import Policy
@@ -81,36 +78,3 @@ def test_the_walk_keeps_the_best_plan_it_has_seen(monkeypatch: pytest.MonkeyPatc
         for b, sb in seated[i + 1:]:
             shared = set(index.seats[sa].tables) & set(index.seats[sb].tables)
             assert not shared or not index.overlaps(a, b)
-
-
-def test_a_relaxation_solved_beside_the_search_is_handed_over_once() -> None:
-    index = _two_deuces()
-    beside = offline._Beside(index, deadline=10.0**9, clock=lambda: 0.0)
-    beside._thread.join()
-    relaxed = beside.ready()
-    assert relaxed is not None
-    assert relaxed.covers_bound == 2
-    assert beside.ready() is None
-
-
-def test_an_error_beside_the_search_is_raised_in_its_thread() -> None:
-    def stopped() -> float:
-        raise RuntimeError("the clock stopped")
-
-    beside = offline._Beside(_two_deuces(), deadline=10.0**9, clock=stopped)
-    beside._thread.join()
-    with pytest.raises(RuntimeError, match="the clock stopped"):
-        beside.ready()
-
-
-def test_a_day_too_large_to_wait_for_its_relaxation_still_reports_its_ceiling(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The sixty-table day as if it were too large: the relaxation runs beside the search.
-    monkeypatch.setattr(offline, "RELAX_PAIRS", 1_000)
-    name = "large-l0.6-s1"
-    instance = parse(json.loads((BENCH / "instances" / f"{name}.json").read_text()), name)
-    reference = json.loads((BENCH / "results" / "reference.json").read_text())[name]
-    plan = assign_day(instance.floor, instance.bookings, instance.policy, time_limit=3.0)
-    assert plan.stats["status"] == "NEIGHBOURHOOD"
-    assert plan.stats["covers_bound"] == reference["covers_upper_bound"]
-    assert plan.stats["covers_seated"] <= plan.stats["covers_bound"]
