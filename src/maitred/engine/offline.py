@@ -167,8 +167,7 @@ def plan(index: DayIndex, *, time_limit: float, clock: Callable[[], float]) -> O
         if left() <= 0.05:
             return OfflineResult(seat_of, "HEURISTIC", None, construct_covers, 0)
         found = solver.solve(index, seat_of, time_limit=max(0.05, left() - 0.05))
-        if (found.covers, -_price(index, found.seat_of)) >= \
-                (_covers(index, seat_of), -_price(index, seat_of)):
+        if (found.covers, -_price(index, found.seat_of)) >= _rank(index, seat_of):
             seat_of = found.seat_of
         proven = found.covers_bound if ceiling is None else min(ceiling, found.covers_bound)
         return OfflineResult(seat_of, found.status, proven, construct_covers, 1)
@@ -278,7 +277,9 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
     # started near the end does not run past the deadline.
     rate = 0.0
     sweep, idle, rounds = 0, 0, 0
+    # The plan and the best one seen, with their ranks (covers, then lower price).
     best = seat_of
+    rank = best_rank = _rank(index, seat_of)
     noise = random.Random(PLATEAU_SEED)
     while idle < 2 * len(schedule) and left() > RESERVE:
         improved = False
@@ -314,14 +315,12 @@ def _search(index: DayIndex, seat_of: tuple[int, ...], deadline: float,
                                  prices=_noisy(index, moving, noise) if walking else None)
             rate = max(rate, (clock() - began - found.solver_seconds) / max(1, extent))
             rounds += 1
-            if (walking and found.covers >= _covers(index, seat_of)) or \
-                    (found.covers, -_price(index, found.seat_of)) > \
-                    (_covers(index, seat_of), -_price(index, seat_of)):
-                seat_of = found.seat_of
-            if (_covers(index, seat_of), -_price(index, seat_of)) > \
-                    (_covers(index, best), -_price(index, best)):
-                improved = improved or _covers(index, seat_of) > _covers(index, best)
-                best = seat_of
+            found_rank = (found.covers, -_price(index, found.seat_of))
+            if found_rank > rank or (walking and found.covers >= rank[0]):
+                seat_of, rank = found.seat_of, found_rank
+            if rank > best_rank:
+                improved = improved or rank[0] > best_rank[0]
+                best, best_rank = seat_of, rank
         idle = 0 if improved else idle + 1
     return best, rounds
 
@@ -415,6 +414,11 @@ def _better(a: Seating, b: Seating) -> bool:
 
 def _covers(index: DayIndex, seat_of: tuple[int, ...]) -> int:
     return sum(index.party[b] for b, s in enumerate(seat_of) if s != UNSEATED)
+
+
+def _rank(index: DayIndex, seat_of: tuple[int, ...]) -> tuple[int, int]:
+    """Plans compare by covers, then by the lower secondary price."""
+    return _covers(index, seat_of), -_price(index, seat_of)
 
 
 def _price(index: DayIndex, seat_of: tuple[int, ...]) -> int:
